@@ -1,0 +1,55 @@
+"""Data-quality checks on the marts. ERROR failures are blocking: publish does not run.
+
+The foundation validates the heart of the contract, `marts.fct_work_items`; later suites
+(raw, staging, every mart) register here the same way.
+"""
+
+
+import dagster as dg
+
+from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.quality import record_checks, run_suite
+
+FCT_WORK_ITEMS = dg.AssetKey(["marts", "fct_work_items"])
+
+
+def fct_work_items_expectations() -> list:
+    import great_expectations as gx
+
+    e = gx.expectations
+    return [
+        e.ExpectColumnValuesToNotBeNull(column="item_id"),
+        e.ExpectColumnValuesToBeUnique(column="item_id"),
+        e.ExpectColumnValuesToNotBeNull(column="created_at"),
+        e.ExpectColumnValuesToBeInSet(column="category", value_set=["todo", "in_progress", "done", "cancelled"]),
+        e.ExpectColumnValuesToBeBetween(column="lead_time_hours", min_value=0),
+        e.ExpectColumnValuesToBeBetween(column="cycle_time_hours", min_value=0),
+    ]
+
+
+@dg.asset_check(asset=FCT_WORK_ITEMS, name="gx_suite", blocking=True)
+def fct_work_items_gx_suite(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    """Keys unique and present, categories known, durations non-negative: else nothing is published."""
+    with warehouse.connection() as conn:
+        frame = conn.execute(
+            "select item_id, created_at, category, lead_time_hours, cycle_time_hours from marts.fct_work_items"
+        ).df()
+        outcome = run_suite(frame, "marts.fct_work_items", fct_work_items_expectations())
+        record_checks(conn, context.run.run_id, outcome.records)
+    failed = outcome.failed
+    return dg.AssetCheckResult(
+        passed=outcome.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="all expectations met" if not failed else f"{len(failed)} expectation(s) failed",
+        metadata={
+            "rows": len(frame),
+            "expectations": len(outcome.records),
+            "failed": [f"{r.check_name}: {r.unexpected_count} unexpected" for r in failed],
+        },
+    )
+
+
+def build_quality_checks() -> list[dg.AssetChecksDefinition]:
+    return [fct_work_items_gx_suite]
