@@ -184,18 +184,16 @@ class HttpClient:
             return None
         headers = response.headers
         retry_after = _retry_after(response)
+        if retry_after is not None:
+            return retry_after  # both vendors: Retry-After, when sent, is the wait to honour
         remaining = _first_header(headers, "x-ratelimit-remaining", "x-beta-ratelimit-remaining")
         if remaining == "0":
             reset = _reset_seconds(headers)
             if reset is not None:
-                return reset if retry_after is None else max(reset, retry_after)
-        if retry_after is not None:
-            return retry_after
+                return reset
         if status == 403 and "secondary rate limit" in response.text.lower():
             return self.policy.secondary_limit_wait_seconds
-        if status == 429:
-            return None  # plain 429 without headers: generic backoff path
-        return None
+        return None  # a plain 429 without headers takes the generic backoff path
 
     def _throttle_if_exhausted(self, response: requests.Response) -> None:
         """Spend nothing more until reset once the last request used the final unit of budget."""

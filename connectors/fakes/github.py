@@ -14,7 +14,6 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
 from connectors.fakes.server import FakeServer, JsonBody, Request, Response

@@ -184,9 +184,9 @@ class JqlParser:
                 break
             else:
                 raise JqlError(
-                    f"Date value '{literal}' for field '{field}' is invalid. Valid formats include: "
-                    "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a "
-                    "period format e.g. '-5d', '4w 2d'."
+                    f"Date value '{literal}' for field '{field}' is invalid. "
+                    "Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', "
+                    "'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'."
                 )
         return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 

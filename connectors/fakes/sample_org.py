@@ -3,8 +3,9 @@
 Why generated rather than recorded: the demo, the tests and the benchmarks need the same messy
 situations real trackers produce (review loops, reopens, cancellations, legacy statuses, epic links,
 late scope changes, drafts, self-reviews, >100 histories), at any size from a few thousand to a
-million items, reproducible byte for byte from a seed. Everything derives from ``random.Random(seed)``
-and a fixed ``end`` instant; nothing reads the wall clock or the global random state.
+million items, reproducible byte for byte from a seed. Everything derives from
+``random.Random(seed)`` and a fixed ``end`` instant; nothing reads the wall clock or the global
+random state.
 
 Items are generated one unit at a time (an issue, or a story with its sub-tasks, or a GitHub parent
 with its sub-issues) and streamed to the store in batches, so memory stays bounded.
@@ -540,7 +541,7 @@ class SampleOrg:
     # ------------------------------------------------------------------ entry point
     def populate(self, store: TrackerStore) -> OrgSummary:
         """Stream the whole organisation into ``store`` and report what was written."""
-        rng = random.Random(self.seed)
+        rng = random.Random(self.seed)  # noqa: S311 - reproducible simulation, not security
         self._rng = rng
         self._writer = _BatchWriter(store)
         self._ids = _Counters()
@@ -1238,7 +1239,7 @@ class SampleOrg:
         initial = []
         if rng.random() < 0.3:
             initial.append("bug")
-        if rng.random() < 0.15 or parent_number is not None and rng.random() < 0.5:
+        if rng.random() < 0.15 or (parent_number is not None and rng.random() < 0.5):
             initial.append("initiative:checkout-revamp")
         for name in initial:
             labels.append(name)
@@ -1462,8 +1463,15 @@ class SampleOrg:
         if not draft:
             reviewers = rng.sample(others, k=min(len(others), rng.choice([0, 1, 1, 2, 2, 3])))
             for reviewer in reviewers:
-                self._event(repo, number, author, "review_requested", t,
-                            review_requester=author.github(), requested_reviewer=reviewer.github())  # fmt: skip
+                self._event(
+                    repo,
+                    number,
+                    author,
+                    "review_requested",
+                    t,
+                    review_requester=author.github(),
+                    requested_reviewer=reviewer.github(),
+                )
             if rng.random() < 0.05:
                 at = self._advance(t, 1)
                 if at is not None:

@@ -120,6 +120,12 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeTracker/1.0"
     sys_version = ""
 
+    def setup(self) -> None:
+        """Disable Nagle: headers and body are separate writes, and with Nagle plus delayed
+        ACKs every keep-alive response would stall for ~40 ms."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _dispatch(self) -> None:
         fake: FakeServer = self.server.fake  # type: ignore[attr-defined]
         fake.serve(self)
@@ -163,7 +169,10 @@ class FakeServer:
         httpd.fake = self  # type: ignore[attr-defined]
         self._httpd = httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, name=f"{type(self).__name__}-http", daemon=True
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{type(self).__name__}-http",
+            daemon=True,
         )
         self._thread.start()
         logger.info("%s listening on %s", type(self).__name__, self.base_url)
@@ -328,8 +337,9 @@ class FakeServer:
         self.decorate(request, response)
         if fault is not None:
             response.headers.update(fault.headers)
-        self._write(handler, response)
+        # Logged before writing, so a client that has its answer always finds it in the log.
         self._record(request, response.status, len(response.body), injected=fault is not None)
+        self._write(handler, response)
 
     def _write(self, handler: BaseHTTPRequestHandler, response: Response) -> None:
         handler.send_response(response.status)
@@ -348,6 +358,7 @@ class FakeServer:
             f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(partial) * 64}\r\n\r\n"
         ).encode("ascii")
+        self._record(request, status, len(partial), injected=True)
         try:
             handler.wfile.write(head + partial)
             handler.wfile.flush()
@@ -355,7 +366,6 @@ class FakeServer:
         except OSError:
             logger.debug("client went away before the drop")
         handler.close_connection = True
-        self._record(request, status, len(partial), injected=True)
 
     def _record(self, request: Request, status: int, size: int, injected: bool) -> None:
         entry = LoggedRequest(

@@ -5,12 +5,14 @@ million generated items in a benchmark. Keeping payloads as JSON text on disk, w
 we filter and sort on indexed, keeps memory bounded while still letting the servers page through the
 data in the same orders the real APIs use.
 
-Payloads are stored exactly as the real APIs would return them (GitHub and Jira Cloud v3 shapes), with
-URLs on placeholder hosts that the servers rewrite to their own base URL on the way out.
+Payloads are stored exactly as the real APIs would return them (GitHub and Jira Cloud v3
+shapes), with URLs on placeholder hosts that the servers rewrite to their own base URL on the
+way out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -274,8 +276,8 @@ class TrackerStore:
     def put_many_jira_issues(self, issues: Iterable[dict[str, Any]]) -> int:
         """Bulk upsert used by the generator: one executemany per batch keeps populate fast."""
         return self._write_many(
-            "INSERT OR REPLACE INTO jira_issues(id, key, project, key_num, created, updated, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO jira_issues"
+            "(id, key, project, key_num, created, updated, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (self._jira_issue_row(issue) for issue in issues),
         )
 
@@ -601,7 +603,7 @@ class TrackerStore:
         events: Sequence[dict[str, Any]] | None,
         at: datetime,
     ) -> None:
-        """Simulate an edit between two syncs: patch the payload, add events, bump ``updated_at``."""
+        """Simulate an edit between syncs: patch the payload, add events, bump ``updated_at``."""
         stamp = github_timestamp(at)
         with self.transaction() as conn:
             row = conn.execute(
@@ -765,6 +767,28 @@ class TrackerStore:
                 (repo, parent_number),
             )
         ]
+
+    def content_digest(self) -> str:
+        """SHA-256 over every row of every table in a fixed order.
+
+        Lets tests and benchmarks prove two generator runs produced identical bytes without
+        holding both datasets in memory.
+        """
+        digest = hashlib.sha256()
+        with self._lock:
+            names = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+                if not r[0].startswith("sqlite_")
+            ]
+            for name in names:
+                digest.update(name.encode())
+                cursor = self._conn.execute(" ".join(["SELECT * FROM", name, "ORDER BY rowid"]))
+                for row in cursor:
+                    digest.update(repr(row).encode("utf-8"))
+        return digest.hexdigest()
 
     def table_counts(self) -> dict[str, int]:
         """Row counts per table: cheap sanity checks for tests and benchmarks."""

@@ -62,13 +62,14 @@ jira_timeline as (
         jira_changes.source,
         jira_changes.to_status_id as status_id,
         jira_changes.to_status as status,
-        jira_changes.changed_at as entered_at,
+        -- clock skew: a change stamped before the issue existed happened at its creation
+        greatest(jira_changes.changed_at, jira_issues.created_at) as entered_at,
         row_number() over (
             partition by jira_changes.item_id
             order by jira_changes.changed_at, try_cast(jira_changes.history_id as bigint)
         ) as ordinal
     from jira_changes
-    semi join jira_issues on jira_issues.item_id = jira_changes.item_id
+    inner join jira_issues on jira_issues.item_id = jira_changes.item_id
 ),
 
 jira_mapped as (
@@ -156,9 +157,14 @@ github_issue_points as (
     semi join github_issues
         on github_issues.item_id = github_started.item_id and not github_issues.is_pull_request
     union all
-    select github_events.item_id, github_events.created_at, github_events.event, 2, github_events.state_reason
+    select
+        github_events.item_id,
+        greatest(github_events.created_at, github_issues.created_at),
+        github_events.event,
+        2,
+        github_events.state_reason
     from github_events
-    semi join github_issues
+    inner join github_issues
         on github_issues.item_id = github_events.item_id and not github_issues.is_pull_request
     where github_events.event in ('closed', 'reopened')
     union all

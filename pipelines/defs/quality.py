@@ -24,6 +24,8 @@ def fct_work_items_expectations() -> list:
         e.ExpectColumnValuesToBeInSet(column="category", value_set=["todo", "in_progress", "done", "cancelled"]),
         e.ExpectColumnValuesToBeBetween(column="lead_time_hours", min_value=0),
         e.ExpectColumnValuesToBeBetween(column="cycle_time_hours", min_value=0),
+        # created after the run's as-of time (beyond a day of clock skew) means bad clocks or data
+        e.ExpectColumnValuesToBeBetween(column="created_hours_after_as_of", max_value=24),
     ]
 
 
@@ -34,7 +36,9 @@ def fct_work_items_gx_suite(
     """Keys unique and present, categories known, durations non-negative: else nothing is published."""
     with warehouse.connection() as conn:
         frame = conn.execute(
-            "select item_id, created_at, category, lead_time_hours, cycle_time_hours from marts.fct_work_items"
+            "select item_id, created_at, category, lead_time_hours, cycle_time_hours, "
+            "date_diff('second', run.as_of, created_at) / 3600.0 as created_hours_after_as_of "
+            "from marts.fct_work_items cross join meta.cfg_run as run"
         ).df()
         outcome = run_suite(frame, "marts.fct_work_items", fct_work_items_expectations())
         record_checks(conn, context.run.run_id, outcome.records)
