@@ -209,9 +209,14 @@ def _build_people() -> dict[str, list[Person]]:
 
 PEOPLE = _build_people()
 AUTOMATION = Person(
-    "Jira Automation", "platform", "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
-    "automation@acme.example", "acme-bot", 9099, "+0000",
-)  # fmt: skip
+    "Jira Automation",
+    "platform",
+    "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
+    "automation@acme.example",
+    "acme-bot",
+    9099,
+    "+0000",
+)
 
 
 # ---------------------------------------------------------------------------- summary
@@ -296,18 +301,28 @@ class _Change:
 
 def _status_item(old: JiraStatus, new: JiraStatus) -> dict[str, Any]:
     return {
-        "field": "status", "fieldtype": "jira", "fieldId": "status",
-        "from": old.id, "fromString": old.name, "to": new.id, "toString": new.name,
-    }  # fmt: skip
+        "field": "status",
+        "fieldtype": "jira",
+        "fieldId": "status",
+        "from": old.id,
+        "fromString": old.name,
+        "to": new.id,
+        "toString": new.name,
+    }
 
 
 def _item(
     field_name: str, field_id: str, old: Any, old_s: Any, new: Any, new_s: Any, custom: bool = False
 ) -> dict[str, Any]:
     return {
-        "field": field_name, "fieldtype": "custom" if custom else "jira", "fieldId": field_id,
-        "from": old, "fromString": old_s, "to": new, "toString": new_s,
-    }  # fmt: skip
+        "field": field_name,
+        "fieldtype": "custom" if custom else "jira",
+        "fieldId": field_id,
+        "from": old,
+        "fromString": old_s,
+        "to": new,
+        "toString": new_s,
+    }
 
 
 def _due_string(value: str | None) -> str | None:
@@ -352,13 +367,16 @@ class _Flow:
         self.add(
             [
                 _item(
-                    "assignee", "assignee",
-                    old.account_id if old else None, old.display_name if old else None,
-                    person.account_id if person else None, person.display_name if person else None,
+                    "assignee",
+                    "assignee",
+                    old.account_id if old else None,
+                    old.display_name if old else None,
+                    person.account_id if person else None,
+                    person.display_name if person else None,
                 )
             ],
             author=old or person,
-        )  # fmt: skip
+        )
 
     def move(self, new: JiraStatus, resolution: str | None = None, author: Person | None = None):
         """Transition, setting the resolution on entering done and clearing it on leaving done."""
@@ -622,9 +640,16 @@ class SampleOrg:
             if items:
                 schema["items"] = items
             return {
-                "id": fid, "key": fid, "name": name, "custom": False, "orderable": True,
-                "navigable": True, "searchable": True, "clauseNames": [fid], "schema": schema,
-            }  # fmt: skip
+                "id": fid,
+                "key": fid,
+                "name": name,
+                "custom": False,
+                "orderable": True,
+                "navigable": True,
+                "searchable": True,
+                "clauseNames": [fid],
+                "schema": schema,
+            }
 
         def custom(
             num: int, name: str, ftype: str, custom_type: str, items: str | None = None
@@ -634,10 +659,17 @@ class SampleOrg:
             if items:
                 schema["items"] = items
             return {
-                "id": fid, "key": fid, "name": name, "untranslatedName": name, "custom": True,
-                "orderable": True, "navigable": True, "searchable": True,
-                "clauseNames": [f"cf[{num}]", name], "schema": schema,
-            }  # fmt: skip
+                "id": fid,
+                "key": fid,
+                "name": name,
+                "untranslatedName": name,
+                "custom": True,
+                "orderable": True,
+                "navigable": True,
+                "searchable": True,
+                "clauseNames": [f"cf[{num}]", name],
+                "schema": schema,
+            }
 
         return [
             system("summary", "Summary", "string"),
@@ -933,8 +965,17 @@ class SampleOrg:
                 flow: _Flow = flow,
                 parent_ref: _EpicRef = parent_ref,
             ) -> None:
-                self._emit_jira(sub_id, sub_key, project, "Sub-task", summary, created, flow,
-                                parent_ref, {"subtasks": []})  # fmt: skip
+                self._emit_jira(
+                    sub_id,
+                    sub_key,
+                    project,
+                    "Sub-task",
+                    summary,
+                    created,
+                    flow,
+                    parent_ref,
+                    {"subtasks": []},
+                )
 
             result.append((ref, emit))
             self._scen["jira.subtask"] += 1
@@ -1502,8 +1543,15 @@ class SampleOrg:
                 if outcome == "merged":
                     merged_at = t
                     merge_sha = _sha(self.seed, repo, number, "merge")
-                    self._event(repo, number, closer, "merged", t, commit_id=merge_sha,
-                                commit_url=f"{API}/repos/{repo}/commits/{merge_sha}")  # fmt: skip
+                    self._event(
+                        repo,
+                        number,
+                        closer,
+                        "merged",
+                        t,
+                        commit_id=merge_sha,
+                        commit_url=f"{API}/repos/{repo}/commits/{merge_sha}",
+                    )
                     state["merged_by"] = closer
                 self._event(repo, number, closer, "closed", t)
                 state.update(closed_at=t, closed_by=closer)

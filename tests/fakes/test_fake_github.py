@@ -202,9 +202,12 @@ def test_pull_detail_reviews_and_commit_cap(github, http, store):
         assert pull["number"] == issue["number"]
         if biggest is None or pull["commits"] > biggest["commits"]:
             biggest = pull
-    assert biggest is not None and biggest["commits"] > 250
+    assert biggest is not None
+    assert biggest["commits"] > 250
     commits, pages = _collect(
-        http, f"{github.base_url}/repos/acme/api/pulls/{biggest['number']}/commits", {"per_page": "100"}
+        http,
+        f"{github.base_url}/repos/acme/api/pulls/{biggest['number']}/commits",
+        {"per_page": "100"},
     )
     assert len(commits) == 250
     assert pages == 3
@@ -248,9 +251,7 @@ def test_enterprise_prefix_and_missing_sub_issues(store, http):
         assert http.get(f"{ghes.root_url}/repos/acme/api/issues", timeout=10).status_code == 404
         parent = store._one("SELECT parent_number FROM github_sub_issues LIMIT 1")
         assert parent is not None
-        sub = http.get(
-            f"{ghes.base_url}/repos/acme/api/issues/{parent[0]}/sub_issues", timeout=10
-        )
+        sub = http.get(f"{ghes.base_url}/repos/acme/api/issues/{parent[0]}/sub_issues", timeout=10)
         assert sub.status_code == 404
 
 

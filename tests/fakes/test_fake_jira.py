@@ -144,7 +144,9 @@ def test_expired_token_is_rejected(jira, http):
     ],
 )
 def test_removed_search_endpoints_answer_410(jira, http, method, path):
-    response = http.request(method, f"{jira.base_url}{path}", json={"jql": "project = PAY"}, timeout=10)
+    response = http.request(
+        method, f"{jira.base_url}{path}", json={"jql": "project = PAY"}, timeout=10
+    )
     assert response.status_code == 410
     assert response.json() == {"errorMessages": [GONE_MESSAGE], "errors": {}}
 
@@ -190,7 +192,9 @@ def test_jql_dates_are_read_in_the_users_time_zone(http):
         # Minute precision and the slash format: 10:00 (UTC user) still matches 10:00:30.
         slash = 'project = TZ AND updated >= "2026/06/01 10:00" ORDER BY updated DESC'
         desc = http.post(
-            f"{utc.base_url}/rest/api/3/search/jql", json={"jql": slash, "fields": "key"}, timeout=10
+            f"{utc.base_url}/rest/api/3/search/jql",
+            json={"jql": slash, "fields": "key"},
+            timeout=10,
         ).json()["issues"]
         assert [i["key"] for i in desc] == ["TZ-3", "TZ-2", "TZ-1"]
     store.close()
@@ -275,7 +279,9 @@ def test_reference_endpoints(jira, http):
     fields = {f["id"]: f for f in http.get(f"{jira.base_url}/rest/api/3/field", timeout=10).json()}
     assert fields["customfield_10016"]["schema"]["custom"].endswith("jsw-story-points")
     assert fields["customfield_10023"]["name"] == "Target end"
-    types = {t["name"]: t for t in http.get(f"{jira.base_url}/rest/api/3/issuetype", timeout=10).json()}
+    types = {
+        t["name"]: t for t in http.get(f"{jira.base_url}/rest/api/3/issuetype", timeout=10).json()
+    }
     assert types["Initiative"]["hierarchyLevel"] == 2
     assert types["Sub-task"]["hierarchyLevel"] == -1
 
@@ -302,7 +308,9 @@ def test_headers_auth_and_injected_429(jira, http):
         assert limited.status_code == 429
         assert limited.headers["Retry-After"] == "2"
         assert limited.headers["RateLimit-Reason"] == "jira-burst-based"
-    after = http.post(f"{jira.base_url}/rest/api/3/search/jql", json={"jql": "project = OPS"}, timeout=10)
+    after = http.post(
+        f"{jira.base_url}/rest/api/3/search/jql", json={"jql": "project = OPS"}, timeout=10
+    )
     assert after.status_code == 200
     assert [e.auth_scheme for e in jira.request_log[1:3]] == [None, "Basic"]
 
@@ -351,7 +359,9 @@ def test_store_mutations_show_up_in_search(http):
     SampleOrg(seed=11, items=300).populate(store)
     with FakeJira(store, email=EMAIL, token=TOKEN) as server:
         url = f"{server.base_url}/rest/api/3/search/jql"
-        victim = http.post(url, json={"jql": "project = PAY ORDER BY key", "fields": "key"}, timeout=10)
+        victim = http.post(
+            url, json={"jql": "project = PAY ORDER BY key", "fields": "key"}, timeout=10
+        )
         first, second = victim.json()["issues"][:2]
         moment = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
         history = {
