@@ -119,13 +119,24 @@ class HttpClient:
             attempt += 1
             try:
                 response = self._session.request(
-                    method, url, params=params, json=json_body, headers=headers, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    headers=headers,
+                    timeout=self.timeout,
                 )
                 # Read the whole body now, so a connection dropped mid-body is retried here.
                 _ = response.content
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 self.stats.requests += 1
-                self._retry_or_raise(attempt, endpoint, self._backoff(attempt), f"{type(exc).__name__}")
+                self._retry_or_raise(
+                    attempt, endpoint, self._backoff(attempt), f"{type(exc).__name__}"
+                )
                 continue
             self.stats.requests += 1
             status = response.status_code
@@ -154,7 +165,9 @@ class HttpClient:
         return parse_json(self.request("POST", path_or_url, json_body=body))
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.policy.backoff_cap_seconds, self.policy.backoff_base_seconds * 2 ** (attempt - 1))
+        ceiling = min(
+            self.policy.backoff_cap_seconds, self.policy.backoff_base_seconds * 2 ** (attempt - 1)
+        )
         return self._jitter.uniform(ceiling / 2, ceiling)
 
     def _retry_or_raise(
@@ -174,7 +187,9 @@ class HttpClient:
         wait = max(0.0, min(wait, self.policy.max_wait_seconds))
         self.stats.retries += 1
         self.stats.waited_seconds += wait
-        log.warning("%s: %s; retry %d in %.1fs%s", endpoint, reason, attempt, wait, _request_id(response))
+        log.warning(
+            "%s: %s; retry %d in %.1fs%s", endpoint, reason, attempt, wait, _request_id(response)
+        )
         self._sleep(wait)
 
     def _rate_limit_wait(self, response: requests.Response) -> float | None:

@@ -23,7 +23,9 @@ def link_header_pages(
         response = http.request("GET", url, params=query)
         body = parse_json(response)
         if not isinstance(body, list):
-            raise PayloadError(f"GET {path}: expected a JSON list, got {type(body).__name__}", endpoint=path)
+            raise PayloadError(
+                f"GET {path}: expected a JSON list, got {type(body).__name__}", endpoint=path
+            )
         yield body
         next_link = response.links.get("next")
         url = next_link["url"] if next_link else None
@@ -49,7 +51,10 @@ def token_pages(
 def offset_pages(
     fetch: Callable[[int], Mapping[str, Any]], items_key: str, endpoint: str
 ) -> Iterator[list[dict[str, Any]]]:
-    """Jira offset paging (`startAt`/`total`, or `isLast`): trust what came back, not what was asked."""
+    """Jira offset paging (`startAt`/`total`, or `isLast`).
+
+    Trust what came back, not what was asked: servers lower `maxResults` as they like.
+    """
     start = 0
     while True:
         body = fetch(start)

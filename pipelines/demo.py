@@ -37,12 +37,16 @@ DEMO_ITEMS = 3000
 def _port(base_url: str) -> int:
     port = urlsplit(base_url).port
     if port is None:
-        raise ValueError(f"the demo serves sources on explicit loopback ports; {base_url!r} has none")
+        raise ValueError(
+            f"the demo serves sources on explicit loopback ports; {base_url!r} has none"
+        )
     return port
 
 
 @contextmanager
-def serve_sample_org(settings: Settings, *, seed: int = DEMO_SEED, items: int = DEMO_ITEMS) -> Iterator[TrackerStore]:
+def serve_sample_org(
+    settings: Settings, *, seed: int = DEMO_SEED, items: int = DEMO_ITEMS
+) -> Iterator[TrackerStore]:
     """Populate a store and serve it on every source's configured port until the block exits."""
     for name, value in DEMO_CREDENTIALS.items():
         os.environ.setdefault(name, value)
@@ -52,7 +56,10 @@ def serve_sample_org(settings: Settings, *, seed: int = DEMO_SEED, items: int = 
         for source in settings.sources:
             if isinstance(source, GitHubSource):
                 server = FakeGitHub(
-                    store, token=os.environ[source.token_env], port=_port(source.base_url), rate_limit=None
+                    store,
+                    token=os.environ[source.token_env],
+                    port=_port(source.base_url),
+                    rate_limit=None,
                 )
             elif isinstance(source, JiraSource):
                 server = FakeJira(
@@ -73,14 +80,17 @@ def serve_sample_org(settings: Settings, *, seed: int = DEMO_SEED, items: int = 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run or serve the embedded demo organisation.")
     parser.add_argument("command", nargs="?", default="run", choices=["run", "serve"])
-    parser.add_argument("--config", help="demo config (default: $METRICS_CONFIG or config/metrics.yaml)")
+    parser.add_argument(
+        "--config", help="demo config (default: $METRICS_CONFIG or config/metrics.yaml)"
+    )
     parser.add_argument("--items", type=int, default=DEMO_ITEMS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings(args.config)
     started = time.monotonic()
     with serve_sample_org(settings, items=args.items):
-        print(f"sample organisation ({args.items} items) served on loopback in {time.monotonic() - started:.1f}s")
+        elapsed = time.monotonic() - started
+        print(f"sample organisation ({args.items} items) served on loopback in {elapsed:.1f}s")
         if args.command == "serve":
             print("serving the demo trackers; Ctrl-C to stop")
             try:
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome = run_nightly(settings, instance=instance_from_environment())
     print("\n".join(report(settings, outcome)))
     print(f"demo finished in {time.monotonic() - started:.1f}s")
-    print(f"open it: duckdb {settings.warehouse.publish_path}  (or python -c \"import duckdb; ...\")")
+    print(f'open it: duckdb {settings.warehouse.publish_path}  (or python -c "import duckdb; ...")')
     return 0 if outcome.success else 1
 
 

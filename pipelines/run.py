@@ -52,7 +52,9 @@ def run_nightly(
         run_config=nightly_run_config(as_of),
     )
     failed_steps = [
-        event.step_key or "" for event in result.all_events if event.event_type_value == "STEP_FAILURE"
+        event.step_key or ""
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE"
     ]
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
@@ -68,7 +70,7 @@ def run_nightly(
 
 
 def instance_from_environment() -> dg.DagsterInstance:
-    """The persistent instance when DAGSTER_HOME is set (so `make dev` shows the run), else ephemeral."""
+    """The persistent instance when DAGSTER_HOME is set, so `make dev` shows the run."""
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
@@ -84,7 +86,9 @@ def report(settings: Settings, outcome: NightlyOutcome) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", help="config file (default: $METRICS_CONFIG or config/metrics.yaml)")
+    parser.add_argument(
+        "--config", help="config file (default: $METRICS_CONFIG or config/metrics.yaml)"
+    )
     parser.add_argument("--as-of", help="pin 'now' for ages and open intervals (ISO timestamp)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -182,7 +182,9 @@ class _Reader:
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.config_path}: '{key}' {problem}")
 
-    def mapping(self, value: Any, key: str, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+    def mapping(
+        self, value: Any, key: str, allowed: set[str], required: set[str] = frozenset()
+    ) -> dict[str, Any]:  # type: ignore[assignment]
         if value is None:
             value = {}
         if not isinstance(value, dict):
@@ -207,7 +209,9 @@ class _Reader:
             raise self.fail(key, f"has an invalid value {value!r}")
         return value
 
-    def strings(self, value: Any, key: str, pattern: re.Pattern[str] | None = None) -> tuple[str, ...]:
+    def strings(
+        self, value: Any, key: str, pattern: re.Pattern[str] | None = None
+    ) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
@@ -237,7 +241,9 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         text = config_path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{config_path}: cannot read the configuration file ({exc.strerror})") from None
+        raise ConfigError(
+            f"{config_path}: cannot read the configuration file ({exc.strerror})"
+        ) from None
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -283,12 +289,16 @@ def parse_settings(document: Any, config_path: Path) -> Settings:
         initiatives=_initiatives(r, top.get("initiatives")),
         costs=_costs(r, top.get("costs")),
         ingest=_ingest(r, top.get("ingest")),
-        extra=MappingProxyType({k: top[k] for k in ("complexity", "forecast", "quality") if k in top}),
+        extra=MappingProxyType(
+            {k: top[k] for k in ("complexity", "forecast", "quality") if k in top}
+        ),
     )
 
 
 def _warehouse(r: _Reader, value: Any) -> WarehouseSettings:
-    m = r.mapping(value, "warehouse", {"path", "publish_path", "parquet_dir"}, {"path", "publish_path"})
+    m = r.mapping(
+        value, "warehouse", {"path", "publish_path", "parquet_dir"}, {"path", "publish_path"}
+    )
     publish_path = r.path(m["publish_path"], "warehouse.publish_path")
     working = r.path(m["path"], "warehouse.path")
     if working == publish_path:
@@ -417,7 +427,9 @@ def _teams(r: _Reader, value: Any, sources: tuple[Source, ...]) -> tuple[Team, .
         teams.append(
             Team(
                 name=name,
-                jira_projects=r.strings(t.get("jira_projects"), f"{key}.jira_projects", PROJECT_KEY),
+                jira_projects=r.strings(
+                    t.get("jira_projects"), f"{key}.jira_projects", PROJECT_KEY
+                ),
                 github_repos=r.strings(t.get("github_repos"), f"{key}.github_repos", REPO_NAME),
             )
         )
@@ -425,7 +437,9 @@ def _teams(r: _Reader, value: Any, sources: tuple[Source, ...]) -> tuple[Team, .
     for team in teams:
         for repo in team.github_repos:
             if repo not in known_repos:
-                raise r.fail(f"teams.{team.name}.github_repos", f"names {repo!r}, which no source lists")
+                raise r.fail(
+                    f"teams.{team.name}.github_repos", f"names {repo!r}, which no source lists"
+                )
     return tuple(teams)
 
 
@@ -435,7 +449,11 @@ def _workflow(r: _Reader, value: Any) -> WorkflowSettings:
         "workflow",
         {"status_categories", "wait_statuses", "not_delivered_resolutions", "in_progress_labels"},
     )
-    raw_map = r.mapping(m.get("status_categories"), "workflow.status_categories", set(m.get("status_categories") or {}))
+    raw_map = r.mapping(
+        m.get("status_categories"),
+        "workflow.status_categories",
+        set(m.get("status_categories") or {}),
+    )
     status_categories: dict[str, str] = {}
     for status, category in raw_map.items():
         if category not in CATEGORIES:
@@ -464,7 +482,9 @@ def _calendar(r: _Reader, value: Any) -> CalendarSettings:
     days = r.strings(m.get("working_days", list(WEEKDAYS[:5])), "calendar.working_days")
     for i, day in enumerate(days):
         if day not in WEEKDAYS:
-            raise r.fail(f"calendar.working_days[{i}]", f"must be one of {', '.join(WEEKDAYS)}, got {day!r}")
+            raise r.fail(
+                f"calendar.working_days[{i}]", f"must be one of {', '.join(WEEKDAYS)}, got {day!r}"
+            )
     holidays: list[date] = []
     for i, item in enumerate(m.get("holidays") or []):
         if isinstance(item, date):
@@ -473,7 +493,9 @@ def _calendar(r: _Reader, value: Any) -> CalendarSettings:
         try:
             holidays.append(date.fromisoformat(str(item)))
         except ValueError:
-            raise r.fail(f"calendar.holidays[{i}]", f"must be a YYYY-MM-DD date, got {item!r}") from None
+            raise r.fail(
+                f"calendar.holidays[{i}]", f"must be a YYYY-MM-DD date, got {item!r}"
+            ) from None
     return CalendarSettings(working_days=days, holidays=tuple(sorted(set(holidays))))
 
 
@@ -494,7 +516,9 @@ def _initiatives(r: _Reader, value: Any) -> InitiativeSettings:
         github_label_prefix=r.string(
             m.get("github_label_prefix", "initiative:"), "initiatives.github_label_prefix"
         ),
-        values_file=r.path(m["values_file"], "initiatives.values_file") if "values_file" in m else None,
+        values_file=r.path(m["values_file"], "initiatives.values_file")
+        if "values_file" in m
+        else None,
     )
 
 
@@ -502,7 +526,9 @@ def _costs(r: _Reader, value: Any) -> CostSettings:
     m = r.mapping(value, "costs", {"default_cost_per_day", "teams"})
     teams_raw = r.mapping(m.get("teams"), "costs.teams", set(m.get("teams") or {}))
     return CostSettings(
-        default_cost_per_day=r.number(m.get("default_cost_per_day", 800), "costs.default_cost_per_day"),
+        default_cost_per_day=r.number(
+            m.get("default_cost_per_day", 800), "costs.default_cost_per_day"
+        ),
         teams=MappingProxyType(
             {name: r.number(cost, f"costs.teams.{name}") for name, cost in teams_raw.items()}
         ),
@@ -514,15 +540,28 @@ def _ingest(r: _Reader, value: Any) -> IngestSettings:
     m = r.mapping(
         value,
         "ingest",
-        {"commit_every_pages", "max_attempts", "backoff_base_seconds", "backoff_cap_seconds", "max_wait_seconds"},
+        {
+            "commit_every_pages",
+            "max_attempts",
+            "backoff_base_seconds",
+            "backoff_cap_seconds",
+            "max_wait_seconds",
+        },
     )
     return IngestSettings(
         commit_every_pages=int(
-            r.number(m.get("commit_every_pages", defaults.commit_every_pages), "ingest.commit_every_pages", 1)
+            r.number(
+                m.get("commit_every_pages", defaults.commit_every_pages),
+                "ingest.commit_every_pages",
+                1,
+            )
         ),
-        max_attempts=int(r.number(m.get("max_attempts", defaults.max_attempts), "ingest.max_attempts", 1)),
+        max_attempts=int(
+            r.number(m.get("max_attempts", defaults.max_attempts), "ingest.max_attempts", 1)
+        ),
         backoff_base_seconds=r.number(
-            m.get("backoff_base_seconds", defaults.backoff_base_seconds), "ingest.backoff_base_seconds"
+            m.get("backoff_base_seconds", defaults.backoff_base_seconds),
+            "ingest.backoff_base_seconds",
         ),
         backoff_cap_seconds=r.number(
             m.get("backoff_cap_seconds", defaults.backoff_cap_seconds), "ingest.backoff_cap_seconds"

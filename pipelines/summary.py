@@ -33,7 +33,10 @@ def headline_lines(settings: Settings) -> list[str]:
         rows = conn.execute(HEADLINE_SQL).fetchall()
     finally:
         conn.close()
-    lines = [f"published warehouse: {path.resolve()}", "team          items   done  in_progress  median_cycle_days  p85_lead_days"]
+    lines = [
+        f"published warehouse: {path.resolve()}",
+        "team          items   done  in_progress  median_cycle_days  p85_lead_days",
+    ]
     lines += [
         f"{team:<12} {items:>6} {done:>6} {wip:>12} {median if median is not None else '-':>18} "
         f"{p85 if p85 is not None else '-':>14}"

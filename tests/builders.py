@@ -16,7 +16,12 @@ from connectors.fakes.store import TrackerStore
 
 CATEGORY = {
     "new": {"id": 2, "key": "new", "name": "To Do", "colorName": "blue-gray"},
-    "indeterminate": {"id": 4, "key": "indeterminate", "name": "In Progress", "colorName": "yellow"},
+    "indeterminate": {
+        "id": 4,
+        "key": "indeterminate",
+        "name": "In Progress",
+        "colorName": "yellow",
+    },
     "done": {"id": 3, "key": "done", "name": "Done", "colorName": "green"},
 }
 # name -> (id, statusCategory key); "Resolved" is deliberately missing from /status.
@@ -71,16 +76,25 @@ class JiraBuilder:
     def __post_init__(self) -> None:
         self.store.put_jira_project({"id": "10100", "key": self.project, "name": self.project})
         self.store.put_many_jira_statuses(
-            {"id": sid, "name": name, "statusCategory": CATEGORY[cat]} for name, (sid, cat) in JIRA_STATUSES.items()
+            {"id": sid, "name": name, "statusCategory": CATEGORY[cat]}
+            for name, (sid, cat) in JIRA_STATUSES.items()
         )
         self.store.put_many_jira_fields(
             [
-                {"id": "summary", "name": "Summary", "custom": False, "schema": {"type": "string", "system": "summary"}},
+                {
+                    "id": "summary",
+                    "name": "Summary",
+                    "custom": False,
+                    "schema": {"type": "string", "system": "summary"},
+                },
                 {
                     "id": "customfield_10016",
                     "name": "Story Points",
                     "custom": True,
-                    "schema": {"type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points"},
+                    "schema": {
+                        "type": "number",
+                        "custom": "com.pyxis.greenhopper.jira:jsw-story-points",
+                    },
                 },
             ]
         )
@@ -131,8 +145,17 @@ class JiraBuilder:
         fields: dict[str, Any] = {
             "summary": summary,
             "project": {"id": "10100", "key": self.project, "name": self.project},
-            "issuetype": {"id": str(100 + level), "name": issue_type, "subtask": subtask, "hierarchyLevel": level},
-            "status": {"id": _status_id(current), "name": current, "statusCategory": CATEGORY[category]},
+            "issuetype": {
+                "id": str(100 + level),
+                "name": issue_type,
+                "subtask": subtask,
+                "hierarchyLevel": level,
+            },
+            "status": {
+                "id": _status_id(current),
+                "name": current,
+                "statusCategory": CATEGORY[category],
+            },
             "created": jira_time(created_at),
             "updated": jira_time(last),
             "resolution": {"name": resolution} if resolution else None,
@@ -142,7 +165,12 @@ class JiraBuilder:
         }
         if parent is not None:
             fields["parent"] = {"id": parent["id"], "key": parent["key"]}
-        issue = {"id": issue_id, "key": key, "self": f"https://jira.example/rest/api/3/issue/{issue_id}", "fields": fields}
+        issue = {
+            "id": issue_id,
+            "key": key,
+            "self": f"https://jira.example/rest/api/3/issue/{issue_id}",
+            "fields": fields,
+        }
         self.store.put_jira_issue(issue)
         self.store.put_many_jira_histories((int(issue_id), h) for h in histories)
         return issue
@@ -160,7 +188,12 @@ class GitHubBuilder:
         self.store.put_github_repo(self.repo, 4242)
 
     def _event(self, number: int, event: str, when: str, **extra: Any) -> dict[str, Any]:
-        payload = {"id": next(self._event_ids), "event": event, "created_at": github_time(ts(when)), **extra}
+        payload = {
+            "id": next(self._event_ids),
+            "event": event,
+            "created_at": github_time(ts(when)),
+            **extra,
+        }
         self.store.put_many_github_events(self.repo, [(number, payload)])
         return payload
 
@@ -274,14 +307,28 @@ class GitHubBuilder:
         self.store.put_many_github_reviews(
             self.repo,
             [
-                (number, {"id": next(self._event_ids), "state": state_, "submitted_at": github_time(ts(when)), "user": {"login": who}})
+                (
+                    number,
+                    {
+                        "id": next(self._event_ids),
+                        "state": state_,
+                        "submitted_at": github_time(ts(when)),
+                        "user": {"login": who},
+                    },
+                )
                 for when, state_, who in reviews
             ],
         )
         self.store.put_many_github_commits(
             self.repo,
             [
-                (number, {"sha": f"{number:04d}{i:036d}", "commit": {"author": {"date": github_time(ts(when))}}})
+                (
+                    number,
+                    {
+                        "sha": f"{number:04d}{i:036d}",
+                        "commit": {"author": {"date": github_time(ts(when))}},
+                    },
+                )
                 for i, when in enumerate(commits)
             ],
         )

@@ -46,7 +46,9 @@ def fake_github(store: TrackerStore) -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def fake_jira(store: TrackerStore) -> Iterator[FakeJira]:
-    server = FakeJira(store, flavor="cloud", email=JIRA_EMAIL, token=JIRA_TOKEN, rate_limit=1_000_000)
+    server = FakeJira(
+        store, flavor="cloud", email=JIRA_EMAIL, token=JIRA_TOKEN, rate_limit=1_000_000
+    )
     with server.start():
         yield server
 

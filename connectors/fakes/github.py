@@ -86,8 +86,6 @@ class _RateBudget:
 class FakeGitHub(FakeServer):
     """GitHub REST on loopback, reading everything from a :class:`TrackerStore`."""
 
-    request_id_header = "x-github-request-id"
-
     def __init__(
         self,
         store: TrackerStore,

@@ -246,8 +246,6 @@ class _BurstWindow:
 class FakeJira(FakeServer):
     """Jira on loopback backed by a :class:`TrackerStore`."""
 
-    request_id_header = "X-AREQUESTID"
-
     def __init__(
         self,
         store: TrackerStore,

@@ -56,6 +56,14 @@ _TEAM_PEOPLE: dict[str, list[str]] = {
     "platform": ["Kai Nakamura", "Lena Vogel", "Mo Haddad", "Nia Brown"],
 }
 _USER_OFFSETS = ["+0000", "+0100", "-0700", "+0530", "+0000", "-0400"]
+#: Fixed-offset zones (no DST), so the profile zone always agrees with the rendered offset.
+_OFFSET_ZONES = {
+    "+0000": "Etc/GMT",
+    "+0100": "Africa/Lagos",
+    "-0700": "America/Phoenix",
+    "+0530": "Asia/Kolkata",
+    "-0400": "America/Santo_Domingo",
+}
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,7 @@ class Person:
             "emailAddress": self.email,
             "displayName": self.display_name,
             "active": True,
-            "timeZone": "Etc/GMT" if self.offset == "+0000" else "Europe/Berlin",
+            "timeZone": _OFFSET_ZONES[self.offset],
             "accountType": "atlassian",
         }
 

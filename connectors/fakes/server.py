@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 logger = logging.getLogger(__name__)
@@ -145,9 +145,6 @@ class FakeServer:
     Subclasses implement :meth:`authenticate`, :meth:`handle` and optionally :meth:`decorate`
     (headers every response carries, such as rate-limit headers) and :meth:`fault_body`.
     """
-
-    #: Header added to every response with a per-request id (tracker specific).
-    request_id_header: ClassVar[str] = "X-Request-Id"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host = host

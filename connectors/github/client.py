@@ -46,7 +46,10 @@ class GitHubClient:
         )
 
     def issue_pages(self, repo: str, since: datetime | None) -> Iterator[list[dict[str, Any]]]:
-        """Issues and PRs updated at or after `since`, oldest update first (state=all: never the default open)."""
+        """Issues and PRs updated at or after `since`, oldest update first.
+
+        `state=all` always: the API's default (open) silently hides closed work.
+        """
         params: dict[str, Any] = {
             "state": "all",
             "sort": "updated",

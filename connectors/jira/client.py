@@ -97,12 +97,18 @@ class JiraClient:
     def full_changelog(self, issue_id: str) -> list[dict[str, Any]]:
         """Every history of one issue, oldest first."""
         if self.flavor == "datacenter":
-            issue = self.http.get_json(f"{self.api}/issue/{issue_id}", params={"expand": "changelog", "fields": "created"})
+            issue = self.http.get_json(
+                f"{self.api}/issue/{issue_id}", params={"expand": "changelog", "fields": "created"}
+            )
             histories = list((issue.get("changelog") or {}).get("histories") or [])
             return sorted(histories, key=lambda h: (h.get("created", ""), int(h.get("id", 0))))
         path = f"{self.api}/issue/{issue_id}/changelog"
 
         def fetch(start: int) -> dict[str, Any]:
-            return dict(self.http.get_json(path, params={"startAt": start, "maxResults": CHANGELOG_PAGE_SIZE}))
+            return dict(
+                self.http.get_json(
+                    path, params={"startAt": start, "maxResults": CHANGELOG_PAGE_SIZE}
+                )
+            )
 
         return [h for page in offset_pages(fetch, "values", f"GET {path}") for h in page]

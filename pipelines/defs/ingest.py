@@ -7,7 +7,6 @@ fresh data. The failure stays visible: a failed ERROR check in Dagster, a row in
 `meta.load_log` and one in `dq.check_results`, and a non-zero exit from `make run`.
 """
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -26,7 +25,9 @@ def source_asset_key(source: Source) -> dg.AssetKey:
     return dg.AssetKey(["raw", source.name.replace("-", "_")])
 
 
-def _sync(context: dg.AssetExecutionContext, source: Source, settings: Settings, conn) -> SyncReport:  # noqa: ANN001
+def _sync(
+    context: dg.AssetExecutionContext, source: Source, settings: Settings, conn
+) -> SyncReport:
     resource = getattr(context.resources, source.resource_key)
     try:
         client = resource.client()
@@ -35,9 +36,19 @@ def _sync(context: dg.AssetExecutionContext, source: Source, settings: Settings,
     try:
         if isinstance(source, GitHubSource):
             return sync_github(
-                conn, source, client, context.run_id, commit_every_pages=settings.ingest.commit_every_pages
+                conn,
+                source,
+                client,
+                context.run_id,
+                commit_every_pages=settings.ingest.commit_every_pages,
             )
-        return sync_jira(conn, source, client, context.run_id, commit_every_pages=settings.ingest.commit_every_pages)
+        return sync_jira(
+            conn,
+            source,
+            client,
+            context.run_id,
+            commit_every_pages=settings.ingest.commit_every_pages,
+        )
     finally:
         client.http.close()
 

@@ -1,6 +1,5 @@
 """The publish step: runs only when every blocking check upstream passed."""
 
-
 import dagster as dg
 
 from pipelines.defs.ingest import OWNERS
@@ -18,8 +17,17 @@ def build_publish_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         key=lambda k: k.to_user_string(),
     )
 
-    @dg.asset(key=PUBLISHED_WAREHOUSE_KEY, deps=marts, group_name="publish", kinds={"duckdb"}, owners=OWNERS, pool="duckdb")
-    def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=PUBLISHED_WAREHOUSE_KEY,
+        deps=marts,
+        group_name="publish",
+        kinds={"duckdb"},
+        owners=OWNERS,
+        pool="duckdb",
+    )
+    def published_warehouse(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
         """The DuckDB file analysts and BI tools open, swapped in atomically after a clean run.
 
         A blocking check failing upstream skips this step, so the previous file stays published.

@@ -4,7 +4,6 @@ The foundation validates the heart of the contract, `marts.fct_work_items`; late
 (raw, staging, every mart) register here the same way.
 """
 
-
 import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
@@ -21,7 +20,9 @@ def fct_work_items_expectations() -> list:
         e.ExpectColumnValuesToNotBeNull(column="item_id"),
         e.ExpectColumnValuesToBeUnique(column="item_id"),
         e.ExpectColumnValuesToNotBeNull(column="created_at"),
-        e.ExpectColumnValuesToBeInSet(column="category", value_set=["todo", "in_progress", "done", "cancelled"]),
+        e.ExpectColumnValuesToBeInSet(
+            column="category", value_set=["todo", "in_progress", "done", "cancelled"]
+        ),
         e.ExpectColumnValuesToBeBetween(column="lead_time_hours", min_value=0),
         e.ExpectColumnValuesToBeBetween(column="cycle_time_hours", min_value=0),
         # created after the run's as-of time (beyond a day of clock skew) means bad clocks or data
@@ -33,7 +34,10 @@ def fct_work_items_expectations() -> list:
 def fct_work_items_gx_suite(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    """Keys unique and present, categories known, durations non-negative: else nothing is published."""
+    """Keys unique and present, categories known, durations non-negative.
+
+    Blocking: a failure here means nothing is published this run.
+    """
     with warehouse.connection() as conn:
         frame = conn.execute(
             "select item_id, created_at, category, lead_time_hours, cycle_time_hours, "
@@ -46,7 +50,9 @@ def fct_work_items_gx_suite(
     return dg.AssetCheckResult(
         passed=outcome.success,
         severity=dg.AssetCheckSeverity.ERROR,
-        description="all expectations met" if not failed else f"{len(failed)} expectation(s) failed",
+        description="all expectations met"
+        if not failed
+        else f"{len(failed)} expectation(s) failed",
         metadata={
             "rows": len(frame),
             "expectations": len(outcome.records),

@@ -73,7 +73,10 @@ class GitHubSourceResource(_SourceResource):
 
     def client(self) -> GitHubClient:
         return GitHubClient.connect(
-            self.base_url, _env(self.token_env, self.name), policy=self._policy(), verify=self._verify()
+            self.base_url,
+            _env(self.token_env, self.name),
+            policy=self._policy(),
+            verify=self._verify(),
         )
 
 

@@ -1,6 +1,5 @@
 """The run's configuration, written into the warehouse for the SQL models to read."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -20,7 +19,9 @@ class RunContextConfig(dg.Config):
 
 
 def build_run_context_asset(settings: Settings) -> dg.AssetsDefinition:
-    @dg.asset(key=RUN_CONTEXT_KEY, group_name="meta", kinds={"duckdb"}, owners=OWNERS, pool="duckdb")
+    @dg.asset(
+        key=RUN_CONTEXT_KEY, group_name="meta", kinds={"duckdb"}, owners=OWNERS, pool="duckdb"
+    )
     def run_context(
         context: dg.AssetExecutionContext, config: RunContextConfig, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
@@ -36,7 +37,11 @@ def build_run_context_asset(settings: Settings) -> dg.AssetsDefinition:
         with warehouse.connection() as conn:
             write_config_tables(conn, tables)
         return dg.MaterializeResult(
-            metadata={"as_of": as_of.isoformat(), "tables": sorted(tables), "sources": len(settings.sources)}
+            metadata={
+                "as_of": as_of.isoformat(),
+                "tables": sorted(tables),
+                "sources": len(settings.sources),
+            }
         )
 
     return run_context

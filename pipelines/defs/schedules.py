@@ -9,7 +9,9 @@ from pipelines.settings import Settings
 NIGHTLY_JOB = "nightly_job"
 
 
-def build_jobs(settings: Settings) -> tuple[list[dg.UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
+def build_jobs(
+    settings: Settings,
+) -> tuple[list[dg.UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
     nightly_job = dg.define_asset_job(
         NIGHTLY_JOB,
         selection=dg.AssetSelection.all(),

@@ -1,14 +1,13 @@
 """One Dagster asset per SQL model, wired by the references in the SQL itself."""
 
-
 from collections.abc import Callable
 
 import dagster as dg
 import duckdb
 
 from pipelines.defs.ingest import OWNERS, source_asset_key
-from pipelines.defs.run_context import RUN_CONTEXT_KEY
 from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.run_context import RUN_CONTEXT_KEY
 from pipelines.lib.raw_tables import raw_table
 from pipelines.lib.sql_models import ModelSpec, build_model, discover_models
 from pipelines.settings import Settings
@@ -32,7 +31,9 @@ MODEL_REPORTS: dict[str, Callable[[duckdb.DuckDBPyConnection], dict[str, object]
 }
 
 
-def dependency_keys(spec: ModelSpec, settings: Settings, model_keys: set[dg.AssetKey]) -> set[dg.AssetKey]:
+def dependency_keys(
+    spec: ModelSpec, settings: Settings, model_keys: set[dg.AssetKey]
+) -> set[dg.AssetKey]:
     deps: set[dg.AssetKey] = set()
     for schema, table in spec.refs:
         if schema == "raw":
@@ -43,7 +44,9 @@ def dependency_keys(spec: ModelSpec, settings: Settings, model_keys: set[dg.Asse
         else:
             key = dg.AssetKey([schema, table])
             if key not in model_keys:
-                raise UnresolvedReferenceError(f"{spec.qualified_name} refers to {schema}.{table}, which nothing builds")
+                raise UnresolvedReferenceError(
+                    f"{spec.qualified_name} refers to {schema}.{table}, which nothing builds"
+                )
             deps.add(key)
     return deps
 
@@ -60,12 +63,16 @@ def build_model_asset(spec: ModelSpec, deps: set[dg.AssetKey]) -> dg.AssetsDefin
         pool="duckdb",
         description=spec.description or f"SQL model models/{spec.layer}/{spec.name}.sql",
     )
-    def _model(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _model(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
         with warehouse.connection() as conn:
             rows = build_model(conn, spec)
             extra = report(conn) if report else {}
         if extra.get("unmapped_statuses"):
-            context.log.warning(f"statuses with no category mapping (treated as todo): {extra['unmapped_statuses']}")
+            context.log.warning(
+                f"statuses with no category mapping (treated as todo): {extra['unmapped_statuses']}"
+            )
         return dg.MaterializeResult(metadata={"dagster/row_count": rows, **extra})
 
     return _model

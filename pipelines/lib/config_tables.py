@@ -28,7 +28,10 @@ def config_tables(settings: Settings, *, as_of: datetime, run_id: str) -> dict[s
     ]
     workflow = settings.workflow
     return {
-        "cfg_run": _table([{"as_of": as_of, "run_id": run_id}], {"as_of": pa.timestamp("us", tz="UTC"), "run_id": pa.string()}),
+        "cfg_run": _table(
+            [{"as_of": as_of, "run_id": run_id}],
+            {"as_of": pa.timestamp("us", tz="UTC"), "run_id": pa.string()},
+        ),
         "cfg_sources": _table(
             [{"source": s.name, "kind": s.kind, "base_url": s.base_url} for s in settings.sources],
             {"source": pa.string(), "kind": pa.string(), "base_url": pa.string()},
@@ -42,7 +45,9 @@ def config_tables(settings: Settings, *, as_of: datetime, run_id: str) -> dict[s
             ],
             {"source": pa.string(), "repo": pa.string()},
         ),
-        "cfg_teams": _table(teams, {"team": pa.string(), "tracker": pa.string(), "project_or_repo": pa.string()}),
+        "cfg_teams": _table(
+            teams, {"team": pa.string(), "tracker": pa.string(), "project_or_repo": pa.string()}
+        ),
         "cfg_status_categories": _table(
             [{"status_name": k, "category": v} for k, v in workflow.status_categories.items()],
             {"status_name": pa.string(), "category": pa.string()},
@@ -51,20 +56,29 @@ def config_tables(settings: Settings, *, as_of: datetime, run_id: str) -> dict[s
             [{"status_name": s} for s in workflow.wait_statuses or ()], {"status_name": pa.string()}
         ),
         "cfg_wait_patterns": _table(
-            [{"pattern": p} for p in (DEFAULT_WAIT_PATTERNS if workflow.wait_statuses is None else ())],
+            [
+                {"pattern": p}
+                for p in (DEFAULT_WAIT_PATTERNS if workflow.wait_statuses is None else ())
+            ],
             {"pattern": pa.string()},
         ),
         "cfg_not_delivered_resolutions": _table(
-            [{"resolution": r} for r in workflow.not_delivered_resolutions], {"resolution": pa.string()}
+            [{"resolution": r} for r in workflow.not_delivered_resolutions],
+            {"resolution": pa.string()},
         ),
         "cfg_in_progress_labels": _table(
             [{"label": label} for label in workflow.in_progress_labels], {"label": pa.string()}
         ),
         "cfg_working_days": _table(
-            [{"isodow": WEEKDAYS.index(d) + 1, "day_name": d} for d in settings.calendar.working_days],
+            [
+                {"isodow": WEEKDAYS.index(d) + 1, "day_name": d}
+                for d in settings.calendar.working_days
+            ],
             {"isodow": pa.int32(), "day_name": pa.string()},
         ),
-        "cfg_holidays": _table([{"day": d} for d in settings.calendar.holidays], {"day": pa.date32()}),
+        "cfg_holidays": _table(
+            [{"day": d} for d in settings.calendar.holidays], {"day": pa.date32()}
+        ),
         "cfg_costs": _table(
             [{"team": t, "cost_per_day": c} for t, c in settings.costs.teams.items()]
             + [{"team": None, "cost_per_day": settings.costs.default_cost_per_day}],
@@ -78,7 +92,7 @@ def write_config_tables(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Ta
     try:
         for name, table in tables.items():
             conn.register("cfg_incoming", table)
-            conn.execute(f"create or replace table meta.{name} as select * from cfg_incoming")
+            conn.execute(f"create or replace table meta.{name} as select * from cfg_incoming")  # noqa: S608 - names are ours
             conn.unregister("cfg_incoming")
         conn.execute("commit")
     except BaseException:

@@ -9,7 +9,6 @@ gets the new one; nobody sees a half-built file. The raw layer stays in the work
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -29,8 +28,8 @@ def publish_warehouse(conn: duckdb.DuckDBPyConnection, publish_path: Path) -> di
     tables = conn.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_catalog = current_database() and table_type = 'BASE TABLE' "
-        f"and table_schema in ({', '.join('?' for _ in PUBLISHED_SCHEMAS)}) order by 1, 2",
-        list(PUBLISHED_SCHEMAS),
+        "and list_contains(?, table_schema) order by 1, 2",
+        [list(PUBLISHED_SCHEMAS)],
     ).fetchall()
     counts: dict[str, int] = {}
     literal = "'" + str(staging_path).replace("'", "''") + "'"
@@ -39,7 +38,9 @@ def publish_warehouse(conn: duckdb.DuckDBPyConnection, publish_path: Path) -> di
         for schema in PUBLISHED_SCHEMAS:
             conn.execute(f"create schema if not exists published.{schema}")
         for schema, table in tables:
-            conn.execute(f"create table published.{schema}.{table} as select * from {schema}.{table}")  # noqa: S608 - names from the catalog
+            conn.execute(
+                f"create table published.{schema}.{table} as select * from {schema}.{table}"  # noqa: S608 - catalog names
+            )
             row = conn.execute(f"select count(*) from published.{schema}.{table}").fetchone()  # noqa: S608
             counts[f"{schema}.{table}"] = int(row[0]) if row else 0
         published = {(schema, table) for schema, table in tables}
@@ -49,5 +50,5 @@ def publish_warehouse(conn: duckdb.DuckDBPyConnection, publish_path: Path) -> di
         conn.execute("checkpoint published")
     finally:
         conn.execute("detach published")
-    os.replace(staging_path, publish_path)
+    staging_path.replace(publish_path)  # atomic rename: readers see old or new, never half
     return counts

@@ -45,7 +45,9 @@ class SuiteOutcome:
         return tuple(r for r in self.records if not r.success)
 
 
-def record_checks(conn: duckdb.DuckDBPyConnection, run_id: str, records: Sequence[CheckRecord]) -> None:
+def record_checks(
+    conn: duckdb.DuckDBPyConnection, run_id: str, records: Sequence[CheckRecord]
+) -> None:
     if not records:
         return
     checked_at = datetime.now(UTC)
@@ -80,9 +82,9 @@ def run_suite(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     data_source = context.data_sources.add_pandas(name="warehouse")
-    batch_definition = data_source.add_dataframe_asset(name=suite_name).add_batch_definition_whole_dataframe(
-        "whole_table"
-    )
+    batch_definition = data_source.add_dataframe_asset(
+        name=suite_name
+    ).add_batch_definition_whole_dataframe("whole_table")
     suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
     for expectation in expectations:
         suite.add_expectation(expectation)

@@ -19,13 +19,21 @@ class RawTable:
 
 
 RAW_TABLES: tuple[RawTable, ...] = (
-    RawTable("github__issues", "github", "Issues and pull requests from the issues listing, one row per version."),
-    RawTable("github__pulls", "github", "Pull request detail (sizes, draft, merge), one row per version."),
+    RawTable(
+        "github__issues",
+        "github",
+        "Issues and pull requests from the issues listing, one row per version.",
+    ),
+    RawTable(
+        "github__pulls", "github", "Pull request detail (sizes, draft, merge), one row per version."
+    ),
     RawTable("github__issue_events", "github", "Issue and pull request events; immutable."),
     RawTable("github__reviews", "github", "Pull request reviews; one row per review state."),
     RawTable("github__commits", "github", "Pull request commits; immutable."),
     RawTable("github__milestones", "github", "Milestones (state=all), one row per version."),
-    RawTable("jira__issues", "jira", "Jira issues as searched (embedded changelog may be truncated)."),
+    RawTable(
+        "jira__issues", "jira", "Jira issues as searched (embedded changelog may be truncated)."
+    ),
     RawTable("jira__changelogs", "jira", "Jira changelog histories, complete; immutable."),
     RawTable("jira__statuses", "jira", "Jira status definitions with their category."),
     RawTable("jira__fields", "jira", "Jira field definitions (custom field ids differ per site)."),

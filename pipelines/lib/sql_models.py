@@ -83,14 +83,17 @@ def build_model(conn: duckdb.DuckDBPyConnection, spec: ModelSpec) -> int:
     return int(row[0]) if row else 0
 
 
-def apply_comments(conn: duckdb.DuckDBPyConnection, spec: ModelSpec, catalog: str | None = None) -> None:
+def apply_comments(
+    conn: duckdb.DuckDBPyConnection, spec: ModelSpec, catalog: str | None = None
+) -> None:
     """Write the YAML descriptions as COMMENT ON; `catalog` targets an attached copy."""
     target = f"{catalog}.{spec.qualified_name}" if catalog else spec.qualified_name
     existing = {
         row[0]
         for row in conn.execute(
             "select column_name from information_schema.columns "
-            "where table_catalog = coalesce(?, current_database()) and table_schema = ? and table_name = ?",
+            "where table_catalog = coalesce(?, current_database()) "
+            "and table_schema = ? and table_name = ?",
             [catalog, spec.layer, spec.name],
         ).fetchall()
     }

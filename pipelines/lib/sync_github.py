@@ -62,7 +62,11 @@ def _sync_repo(
     cursor = get_cursor(conn, source.name, repo, ISSUES_ENDPOINT)
     report.cursors_before[repo] = cursor
     report.cursors_after[repo] = cursor
-    since = None if cursor is None else parse_timestamp(cursor) - timedelta(minutes=source.overlap_minutes)
+    since = (
+        None
+        if cursor is None
+        else parse_timestamp(cursor) - timedelta(minutes=source.overlap_minutes)
+    )
     with raw_batches(conn, source.name, run_id) as batch:
         pages_in_batch = 0
         newest = None
@@ -82,21 +86,31 @@ def _sync_repo(
                 pages_in_batch = 0
         batch.add(
             "github__milestones",
-            (RawRecord(repo, str(m["id"]), None, m.get("updated_at"), m) for m in client.milestones(repo)),
+            (
+                RawRecord(repo, str(m["id"]), None, m.get("updated_at"), m)
+                for m in client.milestones(repo)
+            ),
         )
         report.add_inserted(batch.commit())
         if newest is not None:
             report.cursors_after[repo] = format_utc(newest)
 
 
-def _add_issue_page(batch: RawBatch, client: GitHubClient, repo: str, page: list[dict[str, Any]]) -> None:
-    batch.add("github__issues", (RawRecord(repo, str(i["id"]), None, i["updated_at"], i) for i in page))
+def _add_issue_page(
+    batch: RawBatch, client: GitHubClient, repo: str, page: list[dict[str, Any]]
+) -> None:
+    batch.add(
+        "github__issues", (RawRecord(repo, str(i["id"]), None, i["updated_at"], i) for i in page)
+    )
     for issue in page:
         issue_id = str(issue["id"])
         number = int(issue["number"])
         batch.add(
             "github__issue_events",
-            (RawRecord(repo, str(e["id"]), issue_id, "", e) for e in client.issue_events(repo, number)),
+            (
+                RawRecord(repo, str(e["id"]), issue_id, "", e)
+                for e in client.issue_events(repo, number)
+            ),
         )
         if not is_pull_request(issue):
             continue
@@ -104,9 +118,15 @@ def _add_issue_page(batch: RawBatch, client: GitHubClient, repo: str, page: list
         batch.add("github__pulls", [RawRecord(repo, issue_id, None, pull.get("updated_at"), pull)])
         batch.add(
             "github__reviews",
-            (RawRecord(repo, str(r["id"]), issue_id, None, r) for r in client.pull_reviews(repo, number)),
+            (
+                RawRecord(repo, str(r["id"]), issue_id, None, r)
+                for r in client.pull_reviews(repo, number)
+            ),
         )
         batch.add(
             "github__commits",
-            (RawRecord(repo, str(c["sha"]), issue_id, "", c) for c in client.pull_commits(repo, number)),
+            (
+                RawRecord(repo, str(c["sha"]), issue_id, "", c)
+                for c in client.pull_commits(repo, number)
+            ),
         )

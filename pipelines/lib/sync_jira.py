@@ -46,7 +46,13 @@ CUSTOM_FIELD_TYPES = (
     "com.pyxis.greenhopper.jira:gh-sprint",
     "com.atlassian.jpo:jpo-custom-field-parent",
 )
-CUSTOM_FIELD_NAMES = ("story points", "story point estimate", "target start", "target end", "epic link")
+CUSTOM_FIELD_NAMES = (
+    "story points",
+    "story point estimate",
+    "target start",
+    "target end",
+    "epic link",
+)
 
 
 def search_scope(source: JiraSource) -> str:
@@ -65,7 +71,9 @@ def custom_field_ids(fields: list[dict[str, Any]]) -> list[str]:
     for f in fields:
         schema = f.get("schema") or {}
         name = str(f.get("name", "")).lower()
-        if schema.get("custom") in CUSTOM_FIELD_TYPES or (f.get("custom") and name in CUSTOM_FIELD_NAMES):
+        if schema.get("custom") in CUSTOM_FIELD_TYPES or (
+            f.get("custom") and name in CUSTOM_FIELD_NAMES
+        ):
             wanted.append(str(f["id"]))
     return sorted(set(wanted))
 
@@ -84,7 +92,9 @@ def sync_jira(
         with raw_batches(conn, source.name, run_id) as batch:
             timezone, fields = _sync_definitions(batch, client)
             report.add_inserted(batch.commit())
-            _sync_issues(batch, conn, source, client, report, scope, timezone, fields, commit_every_pages)
+            _sync_issues(
+                batch, conn, source, client, report, scope, timezone, fields, commit_every_pages
+            )
     except ConnectorError as exc:
         log.error("%s: sync failed: %s", source.name, exc)
         report.failures.append(f"{scope}: {exc}")
@@ -95,7 +105,9 @@ def _sync_definitions(batch: RawBatch, client: JiraClient) -> tuple[str, list[st
     myself = client.myself()
     user_id = str(myself.get("accountId") or myself.get("key") or myself.get("name") or "me")
     batch.add("jira__myself", [RawRecord("", user_id, None, None, myself)])
-    batch.add("jira__statuses", (RawRecord("", str(s["id"]), None, None, s) for s in client.statuses()))
+    batch.add(
+        "jira__statuses", (RawRecord("", str(s["id"]), None, None, s) for s in client.statuses())
+    )
     fields = client.fields()
     batch.add("jira__fields", (RawRecord("", str(f["id"]), None, None, f) for f in fields))
     return str(myself.get("timeZone") or "UTC"), custom_field_ids(fields)
@@ -142,7 +154,9 @@ def _sync_issues(
         report.cursors_after[scope] = format_utc(newest)
 
 
-def _add_issue(batch: RawBatch, client: JiraClient, issue: dict[str, Any], report: SyncReport) -> None:
+def _add_issue(
+    batch: RawBatch, client: JiraClient, issue: dict[str, Any], report: SyncReport
+) -> None:
     issue_id = str(issue["id"])
     fields = issue.get("fields") or {}
     project = str((fields.get("project") or {}).get("key", ""))
@@ -153,4 +167,6 @@ def _add_issue(batch: RawBatch, client: JiraClient, issue: dict[str, Any], repor
     if isinstance(total, int) and total > len(histories):
         histories = client.full_changelog(issue_id)
         report.changelog_followups += 1
-    batch.add("jira__changelogs", (RawRecord(project, str(h["id"]), issue_id, "", h) for h in histories))
+    batch.add(
+        "jira__changelogs", (RawRecord(project, str(h["id"]), issue_id, "", h) for h in histories)
+    )

@@ -36,7 +36,9 @@ class RawRecord(NamedTuple):
     payload: Any
 
 
-def connect(path: Path | str, *, read_only: bool = False, timeout_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, *, read_only: bool = False, timeout_seconds: float = 30.0
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse in UTC, waiting a while if another process holds the write lock."""
     if not read_only and str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -74,9 +76,12 @@ def bootstrap(conn: duckdb.DuckDBPyConnection) -> None:
             conn.execute(sql)
 
 
-def get_cursor(conn: duckdb.DuckDBPyConnection, source: str, scope: str, endpoint: str) -> str | None:
+def get_cursor(
+    conn: duckdb.DuckDBPyConnection, source: str, scope: str, endpoint: str
+) -> str | None:
     row = conn.execute(
-        "select cursor_value from meta.sync_cursors where source = ? and scope = ? and endpoint = ?",
+        "select cursor_value from meta.sync_cursors "
+        "where source = ? and scope = ? and endpoint = ?",
         [source, scope, endpoint],
     ).fetchone()
     return None if row is None else str(row[0])

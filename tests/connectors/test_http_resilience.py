@@ -11,7 +11,9 @@ from connectors.jira.client import JiraClient
 from tests.builders import GitHubBuilder, JiraBuilder
 from tests.conftest import GITHUB_TOKEN, JIRA_EMAIL, JIRA_TOKEN
 
-FAST = RetryPolicy(max_attempts=4, backoff_base_seconds=0.01, backoff_cap_seconds=0.02, max_wait_seconds=30)
+FAST = RetryPolicy(
+    max_attempts=4, backoff_base_seconds=0.01, backoff_cap_seconds=0.02, max_wait_seconds=30
+)
 
 
 class Sleeps(list):
@@ -28,7 +30,9 @@ def github_client(server, sleeps: Sleeps, token: str = GITHUB_TOKEN) -> GitHubCl
 
 
 def jira_client(server, sleeps: Sleeps) -> JiraClient:
-    client = JiraClient.connect(server.base_url, flavor="cloud", token=JIRA_TOKEN, email=JIRA_EMAIL, policy=FAST)
+    client = JiraClient.connect(
+        server.base_url, flavor="cloud", token=JIRA_TOKEN, email=JIRA_EMAIL, policy=FAST
+    )
     client.http._sleep = sleeps
     return client
 
@@ -88,7 +92,9 @@ def test_retries_are_bounded(store, fake_github):
     GitHubBuilder(store).issue("2026-03-02 09:00")
     fake_github.inject(r"/issues$", 500, times=10)
 
-    with pytest.raises(RetriesExhaustedError, match=r"GET /repos/acme/api/issues failed after 4 attempts"):
+    with pytest.raises(
+        RetriesExhaustedError, match=r"GET /repos/acme/api/issues failed after 4 attempts"
+    ):
         list(github_client(fake_github, Sleeps()).issue_pages("acme/api", None))
 
 
@@ -96,7 +102,11 @@ def test_a_wrong_token_is_fatal_and_the_message_never_contains_it(store, fake_gi
     GitHubBuilder(store)
 
     with pytest.raises(AuthError) as error:
-        list(github_client(fake_github, Sleeps(), token="wrong-token-123").issue_pages("acme/api", None))
+        list(
+            github_client(fake_github, Sleeps(), token="wrong-token-123").issue_pages(
+                "acme/api", None
+            )
+        )
 
     assert "401" in str(error.value)
     assert "wrong-token-123" not in str(error.value)

@@ -272,6 +272,15 @@ def test_dropped_connection_surfaces_as_client_error(github, http):
     assert http.get(f"{github.base_url}/repos/acme/web/labels", timeout=10).status_code == 200
 
 
+def test_injected_delay_slows_the_real_response(github, http):
+    github.inject(r"/labels$", None, delay_seconds=0.3)
+    started = time.perf_counter()
+    response = http.get(f"{github.base_url}/repos/acme/api/labels", timeout=10)
+    assert response.status_code == 200
+    assert response.json()
+    assert time.perf_counter() - started >= 0.3
+
+
 def test_touch_is_seen_by_since(http):
     store = TrackerStore()
     SampleOrg(seed=3, items=200).populate(store)

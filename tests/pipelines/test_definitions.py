@@ -27,7 +27,11 @@ def test_every_configured_source_has_its_own_raw_asset_with_a_sync_check():
     raw = {k.to_user_string() for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
     assert raw == {"raw/github_main", "raw/jira_cloud"}
     checks = {k.to_user_string() for k in graph.asset_check_keys}
-    assert {"raw/github_main:sync_succeeded", "raw/jira_cloud:sync_succeeded", "marts/fct_work_items:gx_suite"} <= checks
+    assert {
+        "raw/github_main:sync_succeeded",
+        "raw/jira_cloud:sync_succeeded",
+        "marts/fct_work_items:gx_suite",
+    } <= checks
 
 
 def test_every_sql_model_is_an_asset_in_its_layer_group_with_resolved_dependencies():
@@ -62,8 +66,13 @@ def test_dg_check_defs_passes_on_the_demo_config():
     env = {**os.environ, "METRICS_CONFIG": str(DEMO_CONFIG), "DAGSTER_HOME": str(REPO_ROOT)}
     dg_cli = Path(sys.executable).parent / "dg"
 
-    result = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [str(dg_cli), "check", "defs"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
+    result = subprocess.run(
+        [str(dg_cli), "check", "defs"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

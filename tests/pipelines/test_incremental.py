@@ -1,4 +1,4 @@
-"""Incremental runs: fetch only what changed, never duplicate, never advance past uncommitted data."""
+"""Incremental runs: fetch only what changed, never duplicate, never outrun committed data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from tests.builders import GitHubBuilder, JiraBuilder, jira_time
 
 def raw_counts(query, settings) -> dict[str, int]:
     tables = ["github__issues", "github__issue_events", "jira__issues", "jira__changelogs"]
-    return {t: query(settings.warehouse.path, f"select count(*) from raw.{t}")[0][0] for t in tables}
+    return {
+        t: query(settings.warehouse.path, f"select count(*) from raw.{t}")[0][0] for t in tables
+    }
 
 
 def test_a_second_run_with_nothing_changed_adds_no_rows_and_few_requests(
@@ -48,8 +50,15 @@ def test_an_item_changed_on_the_tracker_is_picked_up_on_the_next_run(
             "id": "99999",
             "created": jira_time(datetime(2026, 3, 6, 9, tzinfo=UTC)),
             "items": [
-                {"field": "status", "fieldtype": "jira", "fieldId": "status", "from": "10001",
-                 "fromString": "In Progress", "to": "10004", "toString": "Done"}
+                {
+                    "field": "status",
+                    "fieldtype": "jira",
+                    "fieldId": "status",
+                    "from": "10001",
+                    "fromString": "In Progress",
+                    "to": "10004",
+                    "toString": "Done",
+                }
             ],
         },
         fields_patch={"status": {"id": "10004", "name": "Done", "statusCategory": {"key": "done"}}},
@@ -66,12 +75,16 @@ def test_an_item_changed_on_the_tracker_is_picked_up_on_the_next_run(
     assert versions == 2
 
 
-def test_the_cursor_stays_put_when_a_page_cannot_be_loaded(store, fake_github, make_settings, run_pipeline, query):
+def test_the_cursor_stays_put_when_a_page_cannot_be_loaded(
+    store, fake_github, make_settings, run_pipeline, query
+):
     github = GitHubBuilder(store)
     for day in range(1, 26):
         github.issue(f"2026-03-{day:02d} 09:00")
     settings = make_settings(github=fake_github)
-    fake_github.inject(r"/issues/25/events$", 500, times=10)  # the last item's children keep failing
+    fake_github.inject(
+        r"/issues/25/events$", 500, times=10
+    )  # the last item's children keep failing
 
     outcome = run_pipeline(settings)
 
@@ -80,18 +93,23 @@ def test_the_cursor_stays_put_when_a_page_cannot_be_loaded(store, fake_github, m
     cursor = query(settings.warehouse.path, "select cursor_value from meta.sync_cursors")
     loaded = query(settings.warehouse.path, "select count(*) from raw.github__issues")[0][0]
     # pages of up to 100 commit together with their cursor: nothing was committed past the failure
-    assert cursor == [] and loaded == 0
+    assert cursor == []
+    assert loaded == 0
 
     fake_github.clear_faults()
     assert run_pipeline(settings).success
     assert query(settings.warehouse.path, "select count(*) from raw.github__issues")[0][0] == 25
 
 
-def test_github_primary_rate_limit_is_waited_out_until_reset(store, make_settings, run_pipeline, query):
+def test_github_primary_rate_limit_is_waited_out_until_reset(
+    store, make_settings, run_pipeline, query
+):
     github = GitHubBuilder(store)
     for day in range(1, 4):
         github.issue(f"2026-03-{day:02d} 09:00")
-    with FakeGitHub(store, token="test-github-token-4f1c", rate_limit=4, reset_after_seconds=1).start() as server:
+    with FakeGitHub(
+        store, token="test-github-token-4f1c", rate_limit=4, reset_after_seconds=1
+    ).start() as server:
         settings = make_settings(github=server)
 
         outcome = run_pipeline(settings)

@@ -50,7 +50,9 @@ def test_github_pull_request_is_in_progress_from_creation_and_done_at_merge(
     assert rows == [("pull_request", "merged", "done", 1, 30.0)]
 
 
-def test_connectors_really_go_over_http_with_auth(store, fake_github, fake_jira, make_settings, run_pipeline):
+def test_connectors_really_go_over_http_with_auth(
+    store, fake_github, fake_jira, make_settings, run_pipeline
+):
     JiraBuilder(store).issue("2026-03-02 09:00")
     GitHubBuilder(store).issue("2026-03-02 09:00")
     settings = make_settings(github=fake_github, jira=fake_jira)

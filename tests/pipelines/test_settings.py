@@ -67,11 +67,26 @@ def test_metrics_config_environment_variable_names_the_file(tmp_path, monkeypatc
     ("document", "message"),
     [
         (with_changes(warehous={"path": "x"}), "'warehous' is not a known key"),
-        (with_changes(workflow={"status_categories": {"QA": "testing"}}), "'workflow.status_categories.QA' must be one of"),
-        (with_changes(calendar={"holidays": ["2026-13-01"]}), "'calendar.holidays[0]' must be a YYYY-MM-DD date"),
-        (with_changes(calendar={"working_days": ["Monday"]}), "'calendar.working_days[0]' must be one of"),
-        (with_changes(schedule={"cron": "0 2 * * *", "timezone": "Mars/Olympus"}), "'schedule.timezone' is not a known time zone"),
-        (with_changes(costs={"default_cost_per_day": -5}), "'costs.default_cost_per_day' must be >= 0"),
+        (
+            with_changes(workflow={"status_categories": {"QA": "testing"}}),
+            "'workflow.status_categories.QA' must be one of",
+        ),
+        (
+            with_changes(calendar={"holidays": ["2026-13-01"]}),
+            "'calendar.holidays[0]' must be a YYYY-MM-DD date",
+        ),
+        (
+            with_changes(calendar={"working_days": ["Monday"]}),
+            "'calendar.working_days[0]' must be one of",
+        ),
+        (
+            with_changes(schedule={"cron": "0 2 * * *", "timezone": "Mars/Olympus"}),
+            "'schedule.timezone' is not a known time zone",
+        ),
+        (
+            with_changes(costs={"default_cost_per_day": -5}),
+            "'costs.default_cost_per_day' must be >= 0",
+        ),
         ({"sources": MINIMAL["sources"]}, "'warehouse' is required"),
     ],
 )

@@ -14,10 +14,13 @@ def test_a_missing_repo_fails_its_source_check_while_other_repos_load(
     outcome = run_pipeline(settings)
 
     assert outcome.failed_checks == ["raw/github_main:sync_succeeded"]
-    assert query(settings.warehouse.publish_path, "select key from marts.fct_work_items") == [("acme/api#1",)]
+    assert query(settings.warehouse.publish_path, "select key from marts.fct_work_items") == [
+        ("acme/api#1",)
+    ]
     errors = query(settings.warehouse.path, "select status, error from meta.load_log")
     assert errors[0][0] == "failed"
-    assert "acme/missing" in errors[0][1] and "404" in errors[0][1]
+    assert "acme/missing" in errors[0][1]
+    assert "404" in errors[0][1]
 
 
 def test_a_tracker_down_all_night_does_not_block_the_other_tracker(
@@ -31,10 +34,13 @@ def test_a_tracker_down_all_night_does_not_block_the_other_tracker(
     outcome = run_pipeline(settings)
 
     assert outcome.failed_checks == ["raw/jira_cloud:sync_succeeded"]
-    assert query(settings.warehouse.publish_path, "select source from marts.fct_work_items") == [("github-main",)]
+    assert query(settings.warehouse.publish_path, "select source from marts.fct_work_items") == [
+        ("github-main",)
+    ]
     results = query(
         settings.warehouse.publish_path,
-        "select asset, success from dq.check_results where check_name = 'sync_succeeded' order by asset",
+        "select asset, success from dq.check_results "
+        "where check_name = 'sync_succeeded' order by asset",
     )
     assert results == [("raw/github_main", True), ("raw/jira_cloud", False)]
 
@@ -50,5 +56,7 @@ def test_a_missing_credential_variable_fails_that_source_naming_the_variable(
     outcome = run_pipeline(settings)
 
     assert outcome.failed_checks == ["raw/jira_cloud:sync_succeeded"]
-    error = query(settings.warehouse.path, "select error from meta.load_log where source = 'jira-cloud'")[0][0]
+    error = query(
+        settings.warehouse.path, "select error from meta.load_log where source = 'jira-cloud'"
+    )[0][0]
     assert "TEST_JIRA_TOKEN is not set" in error
