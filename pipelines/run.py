@@ -36,10 +36,12 @@ class NightlyOutcome:
 
 
 def nightly_run_config(as_of: str | None) -> dict[str, Any]:
-    if as_of is None:
-        return {}
-    op_name = "__".join(RUN_CONTEXT_KEY.path)
-    return {"ops": {op_name: {"config": {"as_of": as_of}}}}
+    """Quiet console (warnings and errors only) and, optionally, a pinned as-of time."""
+    config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    if as_of is not None:
+        op_name = "__".join(RUN_CONTEXT_KEY.path)
+        config["ops"] = {op_name: {"config": {"as_of": as_of}}}
+    return config
 
 
 def run_nightly(
