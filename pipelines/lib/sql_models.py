@@ -2,7 +2,7 @@
 
 Each file in models/<layer>/ is one SELECT whose file name is its table name. Dependencies are
 read from the schema-qualified references in the SQL, so the Dagster graph is always the graph
-the SQL really has. Descriptions come from the layer's `_<layer>.yml` and are written to the
+the SQL really has. Descriptions come from the layer's `_*.yml` files and are written to the
 warehouse as `COMMENT ON`, so analysts see them in any client.
 """
 
@@ -40,7 +40,7 @@ class ModelSpec:
 def discover_models(models_dir: Path = MODELS_DIR) -> tuple[ModelSpec, ...]:
     specs: list[ModelSpec] = []
     for layer in LAYERS:
-        docs = _layer_docs(models_dir / layer / f"_{layer}.yml")
+        docs = _layer_docs(models_dir / layer)
         for path in sorted((models_dir / layer).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
             doc = docs.get(path.stem, {})
@@ -62,11 +62,13 @@ def _references(sql: str) -> set[tuple[str, str]]:
     return {(m.group(1), m.group(2)) for m in REFERENCE.finditer(without_comments)}
 
 
-def _layer_docs(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(document.get("models") or {})
+def _layer_docs(layer_dir: Path) -> dict[str, Any]:
+    """Merge every `_*.yml` in the layer folder (one per domain, e.g. `_github.yml`)."""
+    docs: dict[str, Any] = {}
+    for path in sorted(layer_dir.glob("_*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        docs.update(document.get("models") or {})
+    return docs
 
 
 def build_model(conn: duckdb.DuckDBPyConnection, spec: ModelSpec) -> int:
