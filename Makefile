@@ -38,8 +38,9 @@ fmt: setup
 check-defs: setup
 	$(VENV)/bin/dg check defs
 
-bench: setup
-	$(PY) -m benchmarks.run
+bench: setup  ## benchmarks at 10k/100k/1M items (docs/benchmarks.md); SIZES="10000" to pick
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m benchmarks.run $(if $(SIZES),--sizes $(SIZES),)
 
 clean:
 	rm -rf warehouse .dagster

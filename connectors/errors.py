@@ -35,3 +35,7 @@ class RetriesExhaustedError(ConnectorError):
 
 class PayloadError(ConnectorError):
     """The tracker answered 2xx with a body that is not the documented shape."""
+
+
+class TlsError(FatalError):
+    """The tracker's TLS certificate could not be verified (retrying will not help)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from connectors.errors import (
     NotFoundError,
     PayloadError,
     RetriesExhaustedError,
+    TlsError,
 )
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,10 @@ class HttpClient:
         self.stats = RequestStats()
         self._sleep = sleep
         self._jitter = random.Random()  # noqa: S311 - jitter, not cryptography
+        if verify is False:
+            # No configuration turns TLS off; an enterprise CA is a bundle path, not False.
+            raise ValueError("TLS verification cannot be disabled; pass a CA bundle path instead")
+        self.verify: bool | str = verify
         self._session = requests.Session()
         self._session.headers.update(default_headers or {})
         self._session.headers.update(auth_headers)
@@ -125,9 +131,15 @@ class HttpClient:
                     json=json_body,
                     headers=headers,
                     timeout=self.timeout,
+                    # Explicit, so REQUESTS_CA_BUNDLE in the environment cannot replace the
+                    # bundle configured for this source (it still applies when none is).
+                    verify=self.verify,
                 )
                 # Read the whole body now, so a connection dropped mid-body is retried here.
                 _ = response.content
+            except requests.exceptions.SSLError as exc:
+                self.stats.requests += 1
+                raise _tls_error(endpoint, url, exc) from None
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -135,7 +147,7 @@ class HttpClient:
             ) as exc:
                 self.stats.requests += 1
                 self._retry_or_raise(
-                    attempt, endpoint, self._backoff(attempt), f"{type(exc).__name__}"
+                    attempt, endpoint, self._backoff(attempt), self._transport_reason(url, exc)
                 )
                 continue
             self.stats.requests += 1
@@ -147,7 +159,7 @@ class HttpClient:
             if status < 400 or status in accept_statuses:
                 self._throttle_if_exhausted(response)
                 return response
-            wait = self._rate_limit_wait(response)
+            wait = self._rate_limit_wait(response, attempt)
             if wait is not None:
                 self.stats.rate_limit_waits += 1
                 self._retry_or_raise(attempt, endpoint, wait, f"rate limited ({status})", response)
@@ -192,7 +204,25 @@ class HttpClient:
         )
         self._sleep(wait)
 
-    def _rate_limit_wait(self, response: requests.Response) -> float | None:
+    def _transport_reason(self, url: str, exc: requests.RequestException) -> str:
+        """A one-line cause an operator can act on; names host and port, never userinfo."""
+        where = _host_port(url)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return f"could not connect to {where} within {self.timeout[0]:g}s"
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return f"{where} sent no response within {self.timeout[1]:g}s (read timeout)"
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.Timeout):
+            return f"connection to {where} dropped mid-response ({type(exc).__name__})"
+        text = str(exc).lower()
+        if "refused" in text:
+            return f"connection refused by {where} (is base_url right and the tracker up?)"
+        if "name or service not known" in text or "nodename nor servname" in text:
+            return f"cannot resolve host {where} (check base_url)"
+        if "remotedisconnected" in text or "connection aborted" in text or "reset" in text:
+            return f"connection to {where} dropped mid-response"
+        return f"cannot reach {where} ({type(exc).__name__})"
+
+    def _rate_limit_wait(self, response: requests.Response, attempt: int = 1) -> float | None:
         """Seconds to wait when the response says we hit a rate limit, else None."""
         status = response.status_code
         if status not in (403, 429, 503):
@@ -206,8 +236,9 @@ class HttpClient:
             reset = _reset_seconds(headers)
             if reset is not None:
                 return reset
-        if status == 403 and "secondary rate limit" in response.text.lower():
-            return self.policy.secondary_limit_wait_seconds
+        if status in (403, 429) and "secondary rate limit" in response.text.lower():
+            # no Retry-After: wait at least the documented minute, doubling on each repeat
+            return self.policy.secondary_limit_wait_seconds * 2 ** (attempt - 1)
         return None  # a plain 429 without headers takes the generic backoff path
 
     def _throttle_if_exhausted(self, response: requests.Response) -> None:
@@ -233,6 +264,29 @@ def parse_json(response: requests.Response) -> Any:
             endpoint=endpoint,
             status=response.status_code,
         ) from None
+
+
+def _host_port(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _tls_error(endpoint: str, url: str, exc: requests.exceptions.SSLError) -> TlsError:
+    """Certificate problems never heal on retry; say what failed and what to configure."""
+    text = " ".join(str(exc).split())
+    match = re.search(r"certificate verify failed: ([^(]+)", text)
+    if match:
+        cause = f"certificate verify failed: {match.group(1).strip()}"
+    elif "hostname" in text.lower() and "match" in text.lower():
+        cause = "the certificate does not match the host name"
+    else:
+        cause = "TLS handshake failed"
+    return TlsError(
+        f"{endpoint}: TLS verification of {_host_port(url)} failed ({cause}); if the tracker "
+        "uses an enterprise or self-signed CA, set this source's ca_bundle to its PEM file",
+        endpoint=endpoint,
+    )
 
 
 def _first_header(headers: Mapping[str, str], *names: str) -> str | None:
@@ -291,6 +345,13 @@ def _fatal(endpoint: str, response: requests.Response) -> ConnectorError:
         return AuthError(
             f"{endpoint}: 401 Unauthorized{rid}: check the credentials in the environment "
             f"variables named in the config{detail}",
+            endpoint=endpoint,
+            status=status,
+        )
+    if status == 403:
+        return FatalError(
+            f"{endpoint}: 403 Forbidden{rid}: the credentials lack permission for this "
+            f"resource; grant the token read access to it{detail}",
             endpoint=endpoint,
             status=status,
         )

@@ -6,11 +6,14 @@ whatever the history size.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from connectors.errors import PayloadError
+from connectors.errors import FatalError, PayloadError
 from connectors.http import HttpClient, parse_json
+
+log = logging.getLogger(__name__)
 
 
 def link_header_pages(
@@ -33,12 +36,31 @@ def link_header_pages(
 
 
 def token_pages(
-    fetch: Callable[[str | None], Mapping[str, Any]], items_key: str, endpoint: str
+    fetch: Callable[[str | None], Mapping[str, Any]],
+    items_key: str,
+    endpoint: str,
+    *,
+    max_restarts: int = 1,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Jira Cloud enhanced search: pass `nextPageToken` back until it is absent (no total)."""
+    """Jira Cloud enhanced search: pass `nextPageToken` back until it is absent (no total).
+
+    Page tokens expire (Jira: after 7 days; sooner when the site restarts), and the API answers
+    400 to an expired or invalid one. The search is then restarted from its first page, so
+    pages already yielded come again: fetch is at-least-once and the raw load is idempotent,
+    so a restart costs requests, never rows.
+    """
     token: str | None = None
+    restarts = 0
     while True:
-        body = fetch(token)
+        try:
+            body = fetch(token)
+        except FatalError as exc:
+            if token is None or exc.status != 400 or restarts >= max_restarts:
+                raise
+            restarts += 1
+            log.warning("%s: page token rejected (%s); restarting the search", endpoint, exc)
+            token = None
+            continue
         items = body.get(items_key)
         if not isinstance(items, list):
             raise PayloadError(f"{endpoint}: response has no '{items_key}' list", endpoint=endpoint)

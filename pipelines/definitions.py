@@ -10,6 +10,11 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.defs.ingest import build_ingest_assets
+from pipelines.defs.initiatives import (
+    build_initiative_assets,
+    build_initiative_checks,
+    with_initiative_marts,
+)
 from pipelines.defs.publish import build_publish_assets
 from pipelines.defs.quality import build_quality_checks
 from pipelines.defs.resources import build_resources
@@ -26,9 +31,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             *build_ingest_assets(settings),
             build_run_context_asset(settings),
             *build_transform_assets(settings),
-            *build_publish_assets(settings),
+            *build_initiative_assets(settings),
+            *with_initiative_marts(build_publish_assets(settings)),
         ],
-        asset_checks=build_quality_checks(),
+        asset_checks=[*build_quality_checks(settings), *build_initiative_checks(settings)],
         jobs=jobs,
         schedules=schedules,
         resources=build_resources(settings),

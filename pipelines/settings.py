@@ -48,6 +48,7 @@ class WarehouseSettings:
     path: Path
     publish_path: Path
     parquet_dir: Path
+    lock_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class JiraSource:
     jql: str | None
     ca_bundle: Path | None = None
     overlap_minutes: int = 15
+    reconcile_every_days: int = 7
     kind: str = "jira"
 
     @property
@@ -133,6 +135,24 @@ class CostSettings:
 
 
 @dataclass(frozen=True)
+class ComplexitySettings:
+    """Trend test over monthly complexity indicators (metrics.md "Complexity")."""
+
+    window_months: int = 6
+    min_points: int = 4
+    alpha: float = 0.05
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """Monte Carlo forecast of open initiatives; the seed makes a night's numbers reproducible."""
+
+    trials: int = 10_000
+    seed: int = 7
+    history_weeks: int = 12
+
+
+@dataclass(frozen=True)
 class IngestSettings:
     """How hard and how often to talk to trackers; tests shorten the waits."""
 
@@ -141,6 +161,37 @@ class IngestSettings:
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 60.0
     max_wait_seconds: float = 3600.0
+    # How many sources sync at once (threads, one DuckDB writer process, each source with its
+    # own HTTP session and so its own rate-limit budget); 1 keeps one asset per source.
+    parallel_sources: int = 1
+    timeout_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class FreshnessWindow:
+    """How old a source's last successful sync may get before it warns, then errors."""
+
+    warn_after_hours: float = 36.0
+    error_after_hours: float = 72.0
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """Data-quality thresholds; docs/data-quality.md explains each default."""
+
+    freshness: FreshnessWindow = FreshnessWindow()
+    freshness_by_source: Mapping[str, FreshnessWindow] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    row_count_warn_drop: float = 0.2
+    row_count_error_drop: float = 0.5
+    row_count_min_rows: int = 100
+    future_skew_hours: float = 24.0
+    gx_max_rows: int = 250_000
+    page_path: Path | None = None
+
+    def freshness_for(self, source: str) -> FreshnessWindow:
+        return self.freshness_by_source.get(source, self.freshness)
 
 
 @dataclass(frozen=True)
@@ -156,6 +207,9 @@ class Settings:
     initiatives: InitiativeSettings
     costs: CostSettings
     ingest: IngestSettings = IngestSettings()
+    complexity: ComplexitySettings = ComplexitySettings()
+    forecast: ForecastSettings = ForecastSettings()
+    quality: QualitySettings = QualitySettings()
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -289,15 +343,18 @@ def parse_settings(document: Any, config_path: Path) -> Settings:
         initiatives=_initiatives(r, top.get("initiatives")),
         costs=_costs(r, top.get("costs")),
         ingest=_ingest(r, top.get("ingest")),
-        extra=MappingProxyType(
-            {k: top[k] for k in ("complexity", "forecast", "quality") if k in top}
-        ),
+        complexity=_complexity(r, top.get("complexity")),
+        forecast=_forecast(r, top.get("forecast")),
+        quality=_quality(r, top.get("quality"), sources),
     )
 
 
 def _warehouse(r: _Reader, value: Any) -> WarehouseSettings:
     m = r.mapping(
-        value, "warehouse", {"path", "publish_path", "parquet_dir"}, {"path", "publish_path"}
+        value,
+        "warehouse",
+        {"path", "publish_path", "parquet_dir", "lock_timeout_seconds"},
+        {"path", "publish_path"},
     )
     publish_path = r.path(m["publish_path"], "warehouse.publish_path")
     working = r.path(m["path"], "warehouse.path")
@@ -308,7 +365,14 @@ def _warehouse(r: _Reader, value: Any) -> WarehouseSettings:
         if "parquet_dir" in m
         else publish_path.parent / "parquet"
     )
-    return WarehouseSettings(path=working, publish_path=publish_path, parquet_dir=parquet_dir)
+    return WarehouseSettings(
+        path=working,
+        publish_path=publish_path,
+        parquet_dir=parquet_dir,
+        lock_timeout_seconds=r.number(
+            m.get("lock_timeout_seconds", 30), "warehouse.lock_timeout_seconds"
+        ),
+    )
 
 
 def _report(r: _Reader, value: Any, warehouse: WarehouseSettings) -> ReportSettings:
@@ -353,7 +417,13 @@ def _sources(r: _Reader, value: Any) -> tuple[Source, ...]:
 
 
 def _ca_bundle(r: _Reader, m: dict[str, Any], key: str) -> Path | None:
-    return r.path(m["ca_bundle"], f"{key}.ca_bundle") if "ca_bundle" in m else None
+    """An enterprise CA file (PEM); TLS is always verified, this only says against what."""
+    if "ca_bundle" not in m:
+        return None
+    path = r.path(m["ca_bundle"], f"{key}.ca_bundle")
+    if not path.is_file():
+        raise r.fail(f"{key}.ca_bundle", f"names {str(path)!r}, which is not a readable file")
+    return path
 
 
 def _github_source(r: _Reader, item: dict[str, Any], key: str) -> GitHubSource:
@@ -391,6 +461,7 @@ def _jira_source(r: _Reader, item: dict[str, Any], key: str) -> JiraSource:
             "jql",
             "ca_bundle",
             "overlap_minutes",
+            "reconcile_every_days",
         },
         {"name", "kind", "base_url", "token_env"},
     )
@@ -414,6 +485,9 @@ def _jira_source(r: _Reader, item: dict[str, Any], key: str) -> JiraSource:
         jql=jql,
         ca_bundle=_ca_bundle(r, m, key),
         overlap_minutes=int(r.number(m.get("overlap_minutes", 15), f"{key}.overlap_minutes")),
+        reconcile_every_days=int(
+            r.number(m.get("reconcile_every_days", 7), f"{key}.reconcile_every_days")
+        ),
     )
 
 
@@ -535,6 +609,39 @@ def _costs(r: _Reader, value: Any) -> CostSettings:
     )
 
 
+def _complexity(r: _Reader, value: Any) -> ComplexitySettings:
+    defaults = ComplexitySettings()
+    m = r.mapping(value, "complexity", {"window_months", "min_points", "alpha"})
+    window = r.number(m.get("window_months", defaults.window_months), "complexity.window_months", 4)
+    points = r.number(m.get("min_points", defaults.min_points), "complexity.min_points", 4)
+    alpha = r.number(m.get("alpha", defaults.alpha), "complexity.alpha")
+    if window != int(window):
+        raise r.fail("complexity.window_months", f"must be a whole number, got {window:g}")
+    if points != int(points) or points > window:
+        raise r.fail(
+            "complexity.min_points", f"must be a whole number <= window_months, got {points:g}"
+        )
+    if not 0 < alpha < 1:
+        raise r.fail("complexity.alpha", f"must be between 0 and 1, got {alpha:g}")
+    return ComplexitySettings(window_months=int(window), min_points=int(points), alpha=alpha)
+
+
+def _forecast(r: _Reader, value: Any) -> ForecastSettings:
+    defaults = ForecastSettings()
+    m = r.mapping(value, "forecast", {"trials", "seed", "history_weeks"})
+    values = {
+        "trials": r.number(m.get("trials", defaults.trials), "forecast.trials", 100),
+        "seed": r.number(m.get("seed", defaults.seed), "forecast.seed", 0),
+        "history_weeks": r.number(
+            m.get("history_weeks", defaults.history_weeks), "forecast.history_weeks", 1
+        ),
+    }
+    for name, number in values.items():
+        if number != int(number):
+            raise r.fail(f"forecast.{name}", f"must be a whole number, got {number:g}")
+    return ForecastSettings(**{name: int(number) for name, number in values.items()})
+
+
 def _ingest(r: _Reader, value: Any) -> IngestSettings:
     defaults = IngestSettings()
     m = r.mapping(
@@ -546,6 +653,8 @@ def _ingest(r: _Reader, value: Any) -> IngestSettings:
             "backoff_base_seconds",
             "backoff_cap_seconds",
             "max_wait_seconds",
+            "parallel_sources",
+            "timeout_seconds",
         },
     )
     return IngestSettings(
@@ -569,4 +678,89 @@ def _ingest(r: _Reader, value: Any) -> IngestSettings:
         max_wait_seconds=r.number(
             m.get("max_wait_seconds", defaults.max_wait_seconds), "ingest.max_wait_seconds"
         ),
+        parallel_sources=int(
+            r.number(
+                m.get("parallel_sources", defaults.parallel_sources), "ingest.parallel_sources", 1
+            )
+        ),
+        timeout_seconds=r.number(
+            m.get("timeout_seconds", defaults.timeout_seconds), "ingest.timeout_seconds", 0.01
+        ),
+    )
+
+
+def _freshness_window(
+    r: _Reader, value: Any, key: str, default: FreshnessWindow
+) -> FreshnessWindow:
+    m = r.mapping(value, key, {"warn_after_hours", "error_after_hours"})
+    warn = r.number(m.get("warn_after_hours", default.warn_after_hours), f"{key}.warn_after_hours")
+    error = r.number(
+        m.get("error_after_hours", default.error_after_hours), f"{key}.error_after_hours"
+    )
+    if error < warn:
+        raise r.fail(
+            f"{key}.error_after_hours", f"must be >= warn_after_hours ({warn}), got {error}"
+        )
+    return FreshnessWindow(warn_after_hours=warn, error_after_hours=error)
+
+
+def _quality(r: _Reader, value: Any, sources: tuple[Source, ...]) -> QualitySettings:
+    defaults = QualitySettings()
+    m = r.mapping(
+        value,
+        "quality",
+        {"freshness", "row_count_drop", "future_skew_hours", "gx_max_rows", "page_path"},
+    )
+    fresh = r.mapping(
+        m.get("freshness"),
+        "quality.freshness",
+        {"warn_after_hours", "error_after_hours", "sources"},
+    )
+    default_spec = {k: v for k, v in fresh.items() if k != "sources"}
+    window = _freshness_window(r, default_spec, "quality.freshness", defaults.freshness)
+    by_source_raw = r.mapping(
+        fresh.get("sources"), "quality.freshness.sources", set(fresh.get("sources") or {})
+    )
+    known = {s.name for s in sources}
+    by_source: dict[str, FreshnessWindow] = {}
+    for name, spec in by_source_raw.items():
+        key = f"quality.freshness.sources.{name}"
+        if name not in known:
+            raise r.fail(key, f"names a source that is not configured (known: {sorted(known)})")
+        by_source[name] = _freshness_window(r, spec, key, window)
+    drop = r.mapping(
+        m.get("row_count_drop"), "quality.row_count_drop", {"warn_ratio", "error_ratio", "min_rows"}
+    )
+    warn_drop = r.number(
+        drop.get("warn_ratio", defaults.row_count_warn_drop), "quality.row_count_drop.warn_ratio"
+    )
+    error_drop = r.number(
+        drop.get("error_ratio", defaults.row_count_error_drop), "quality.row_count_drop.error_ratio"
+    )
+    for name, ratio in (("warn_ratio", warn_drop), ("error_ratio", error_drop)):
+        if ratio > 1:
+            raise r.fail(
+                f"quality.row_count_drop.{name}", f"must be a share in [0, 1], got {ratio}"
+            )
+    if error_drop < warn_drop:
+        raise r.fail(
+            "quality.row_count_drop.error_ratio",
+            f"must be >= warn_ratio ({warn_drop}), got {error_drop}",
+        )
+    min_rows = r.number(
+        drop.get("min_rows", defaults.row_count_min_rows), "quality.row_count_drop.min_rows"
+    )
+    return QualitySettings(
+        freshness=window,
+        freshness_by_source=MappingProxyType(by_source),
+        row_count_warn_drop=warn_drop,
+        row_count_error_drop=error_drop,
+        row_count_min_rows=int(min_rows),
+        future_skew_hours=r.number(
+            m.get("future_skew_hours", defaults.future_skew_hours), "quality.future_skew_hours"
+        ),
+        gx_max_rows=int(
+            r.number(m.get("gx_max_rows", defaults.gx_max_rows), "quality.gx_max_rows", 1)
+        ),
+        page_path=r.path(m["page_path"], "quality.page_path") if "page_path" in m else None,
     )

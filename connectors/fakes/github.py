@@ -3,7 +3,8 @@
 It reproduces the behaviours a connector has to get right: default ``state=open`` hiding closed
 issues, ``since`` on ``updated_at``, page-number paging with a real ``Link`` header, ETags with
 free 304s, the primary rate limit (403 once exhausted, refilled at reset), the 250-commit cap on PR
-commits and 404 for sub-issues on older GHES.
+commits, 404 for sub-issues on older GHES, and the API version header (recorded in
+``api_versions``; an unsupported version is a 400 as on github.com).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -24,6 +26,8 @@ RATE_DOCS_URL = (
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits"
 )
 MAX_PR_COMMITS = 250
+SUPPORTED_API_VERSIONS = frozenset({"2022-11-28", "2026-03-10"})
+DEFAULT_API_VERSION = "2022-11-28"
 _REPO_PATH = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)(?P<rest>/.*)?$")
 
 Route = Callable[[Request, str, re.Match[str]], Response]
@@ -104,6 +108,7 @@ class FakeGitHub(FakeServer):
         self.sub_issues_enabled = sub_issues
         self.enterprise_version = enterprise_version
         self.rate = _RateBudget(rate_limit, reset_after_seconds) if rate_limit else None
+        self.api_versions: Counter[str] = Counter()  # X-GitHub-Api-Version values received
         self._routes: list[tuple[re.Pattern[str], Route]] = [
             (re.compile(r"^/issues$"), self._issues),
             (re.compile(r"^/issues/(?P<n>\d+)$"), self._issue),
@@ -165,7 +170,8 @@ class FakeGitHub(FakeServer):
         response.headers.setdefault(
             "x-github-request-id", f"FA4E:{number:05X}:{number * 7919 % 0xFFFFFF:06X}:0"
         )
-        response.headers.setdefault("x-github-api-version-selected", "2022-11-28")
+        requested = request.headers.get("X-GitHub-Api-Version") or DEFAULT_API_VERSION
+        response.headers.setdefault("x-github-api-version-selected", requested)
         if self.is_enterprise:
             response.headers["X-GitHub-Enterprise-Version"] = self.enterprise_version
         if self.rate is not None:
@@ -190,6 +196,18 @@ class FakeGitHub(FakeServer):
             path = request.path
         if request.method != "GET":
             return _not_found()
+        version = request.headers.get("X-GitHub-Api-Version")
+        with self._lock:
+            self.api_versions[version or "(none)"] += 1
+        if version is not None and version not in SUPPORTED_API_VERSIONS:
+            return Response.json(
+                400,
+                {
+                    "message": f"Unsupported API version: {version}",
+                    "documentation_url": DOCS_URL,
+                    "status": "400",
+                },
+            )
         if path == "/rate_limit":
             return self._rate_limit()
         if self.rate is not None and self.rate.exhausted():

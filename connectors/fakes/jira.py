@@ -483,6 +483,11 @@ class FakeJira(FakeServer):
                 for name in ("assignee", "reporter", "creator"):
                     if name in selected:
                         selected[name] = _dc_user(selected[name])
+                if isinstance(selected.get("issuetype"), dict):
+                    # DC issue types have no hierarchyLevel: its hierarchy is Epic Link/Parent Link
+                    selected["issuetype"] = {
+                        k: v for k, v in selected["issuetype"].items() if k != "hierarchyLevel"
+                    }
         api = "3" if (self.is_cloud and not v2) else "2"
         rendered: dict[str, Any] = {
             "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",

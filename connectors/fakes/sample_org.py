@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import random
 import uuid
 from collections import Counter, deque
@@ -49,6 +50,9 @@ GITHUB_REPOS: dict[str, tuple[int, str]] = {
     "acme/api": (501001, "payments"),
     "acme/web": (501002, "web"),
 }
+#: The demo's rising-complexity team: pull requests in this repo grow month by month.
+COMPLEXITY_GROWTH_REPO = "acme/api"
+COMPLEXITY_GROWTH_PER_MONTH = 0.25
 TEAM_PROJECT = {"payments": "PAY", "web": "WEB", "platform": "OPS"}
 _TEAM_PEOPLE: dict[str, list[str]] = {
     "payments": ["Ana Silva", "Ben Okafor", "Chen Wei", "Dara Murphy", "Eli Cohen"],
@@ -1584,13 +1588,25 @@ class SampleOrg:
         }
         head_sha = self._write_commits(repo, number, author, topic, commit_times)
         self._write_reviews(repo, number, reviews, head_sha)
-        additions = int(rng.lognormvariate(4.0, 1.2)) + 1
+        if repo == COMPLEXITY_GROWTH_REPO:
+            additions = self._growing_size(created, rng.lognormvariate(0.0, 1.2))
+        else:
+            additions = int(rng.lognormvariate(4.0, 1.2)) + 1
         pull = self._pull_payload(
             repo, issue, pull_id, branch, head_sha, draft, merged_at, state, n_commits, additions
         )
         self._queue_issue(repo, issue)
         self._writer.add_gh(repo, "pulls", pull)
         return 1
+
+    def _growing_size(self, created: datetime, noise: float) -> int:
+        """PR size in a repo whose code accretes complexity: about +25% a month, little noise.
+
+        Same random draw as every other PR (the sequence stays as it was); only its mapping
+        changes, so the demo has one team whose complexity is rising (docs/initiatives.md).
+        """
+        months = (created - self.start).total_seconds() / (86400 * 30.44)
+        return int(math.exp(4.0 + COMPLEXITY_GROWTH_PER_MONTH * months) * noise**0.2) + 1
 
     def _pull_payload(
         self,

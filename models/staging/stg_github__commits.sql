@@ -18,9 +18,13 @@ final as (
         source,
         native_id as sha,
         scope as repo,
+        payload ->> '$.author.login' as author_login,
         -- timestamps
         (payload ->> '$.commit.author.date')::timestamptz as authored_at,
-        (payload ->> '$.commit.committer.date')::timestamptz as committed_at
+        (payload ->> '$.commit.committer.date')::timestamptz as committed_at,
+        -- lineage
+        _extracted_at as fetched_at,
+        _run_id as run_id
     from commits
 )
 

@@ -23,7 +23,10 @@ final as (
         (payload ->> '$.number')::integer as number,
         scope || '#' || (payload ->> '$.number') as key,
         (payload ->> '$.milestone.id') as milestone_id,
+        (payload ->> '$.milestone.number')::integer as milestone_number,
+        payload ->> '$.node_id' as node_id,
         -- attributes
+        -- old payloads carry a pull_request object with null urls on plain issues
         coalesce(
             (payload ->> '$.pull_request.url') is not null
             or (payload ->> '$.pull_request.html_url') is not null,
@@ -33,12 +36,24 @@ final as (
         payload ->> '$.state' as state,
         payload ->> '$.state_reason' as state_reason,
         coalesce(json_extract_string(payload, '$.labels[*].name'), []) as labels,
+        payload ->> '$.user.login' as author_login,
+        coalesce(json_extract_string(payload, '$.assignees[*].login'), []) as assignee_logins,
+        payload ->> '$.type.name' as issue_type_name,
         payload ->> '$.parent_issue_url' as parent_issue_url,
+        try_cast(
+            regexp_extract(payload ->> '$.parent_issue_url', '/issues/(\d+)$', 1) as integer
+        ) as parent_issue_number,
+        (payload ->> '$.sub_issues_summary.total')::integer as sub_issues_total,
+        (payload ->> '$.sub_issues_summary.completed')::integer as sub_issues_completed,
+        (payload ->> '$.comments')::integer as comments,
         -- timestamps
         (payload ->> '$.created_at')::timestamptz as created_at,
         (payload ->> '$.updated_at')::timestamptz as updated_at,
         (payload ->> '$.closed_at')::timestamptz as closed_at,
-        (payload ->> '$.pull_request.merged_at')::timestamptz as merged_at
+        (payload ->> '$.pull_request.merged_at')::timestamptz as merged_at,
+        -- lineage
+        _extracted_at as fetched_at,
+        _run_id as run_id
     from latest
 )
 

@@ -24,6 +24,7 @@ final as (
         payload ->> '$.title' as title,
         payload ->> '$.body' as body,
         payload ->> '$.head.ref' as head_ref,
+        payload ->> '$.base.ref' as base_ref,
         payload ->> '$.user.login' as author_login,
         coalesce((payload ->> '$.draft')::boolean, false) as is_draft,
         payload ->> '$.state' as state,
@@ -32,10 +33,16 @@ final as (
         (payload ->> '$.deletions')::integer as deletions,
         (payload ->> '$.changed_files')::integer as changed_files,
         (payload ->> '$.commits')::integer as commits,
+        (payload ->> '$.comments')::integer as comments,
+        (payload ->> '$.review_comments')::integer as review_comments,
         -- timestamps
         (payload ->> '$.created_at')::timestamptz as created_at,
         (payload ->> '$.merged_at')::timestamptz as merged_at,
-        (payload ->> '$.closed_at')::timestamptz as closed_at
+        (payload ->> '$.closed_at')::timestamptz as closed_at,
+        (payload ->> '$.updated_at')::timestamptz as updated_at,
+        -- lineage
+        _extracted_at as fetched_at,
+        _run_id as run_id
     from latest
 )
 

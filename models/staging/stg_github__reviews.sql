@@ -22,7 +22,10 @@ final as (
         payload ->> '$.state' as state,
         payload ->> '$.user.login' as reviewer_login,
         -- timestamps
-        (payload ->> '$.submitted_at')::timestamptz as submitted_at
+        (payload ->> '$.submitted_at')::timestamptz as submitted_at,
+        -- lineage
+        _extracted_at as fetched_at,
+        _run_id as run_id
     from latest
 )
 

@@ -37,6 +37,11 @@ final as (
         changed_at
     from items
     where lower(coalesce(item ->> '$.fieldId', item ->> '$.field')) = 'status'
+    -- the same transition delivered twice (a replayed or re-imported history) counts once
+    qualify row_number() over (
+        partition by source, issue_id, changed_at, from_status_id, to_status_id
+        order by history_id
+    ) = 1
 )
 
 select * from final

@@ -30,10 +30,11 @@ class WarehouseResource(dg.ConfigurableResource):
     """The pipeline's working DuckDB file; one short-lived connection per use (one writer)."""
 
     path: str
+    lock_timeout_seconds: float = 30.0
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with open_warehouse(self.path) as conn:
+        with open_warehouse(self.path, lock_timeout_seconds=self.lock_timeout_seconds) as conn:
             yield conn
 
 
@@ -55,6 +56,7 @@ class _SourceResource(dg.ConfigurableResource):
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 60.0
     max_wait_seconds: float = 3600.0
+    timeout_seconds: float = 60.0
 
     def _policy(self) -> RetryPolicy:
         return RetryPolicy(
@@ -65,19 +67,26 @@ class _SourceResource(dg.ConfigurableResource):
         )
 
     def _verify(self) -> bool | str:
+        """Always verify: the system trust store, or the configured enterprise CA bundle."""
         return self.ca_bundle or True
+
+    def _timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds; a tracker that stops answering is retried, not waited on."""
+        return (min(10.0, self.timeout_seconds), self.timeout_seconds)
 
 
 class GitHubSourceResource(_SourceResource):
     """A GitHub or GitHub Enterprise Server source."""
 
     def client(self) -> GitHubClient:
-        return GitHubClient.connect(
+        client = GitHubClient.connect(
             self.base_url,
             _env(self.token_env, self.name),
             policy=self._policy(),
             verify=self._verify(),
         )
+        client.http.timeout = self._timeout()
+        return client
 
 
 class JiraSourceResource(_SourceResource):
@@ -88,7 +97,7 @@ class JiraSourceResource(_SourceResource):
 
     def client(self) -> JiraClient:
         email = _env(self.email_env, self.name) if self.email_env else None
-        return JiraClient.connect(
+        client = JiraClient.connect(
             self.base_url,
             flavor=self.flavor,
             token=_env(self.token_env, self.name),
@@ -96,6 +105,8 @@ class JiraSourceResource(_SourceResource):
             policy=self._policy(),
             verify=self._verify(),
         )
+        client.http.timeout = self._timeout()
+        return client
 
 
 def _retry_fields(ingest: IngestSettings) -> dict[str, float | int]:
@@ -104,12 +115,16 @@ def _retry_fields(ingest: IngestSettings) -> dict[str, float | int]:
         "backoff_base_seconds": ingest.backoff_base_seconds,
         "backoff_cap_seconds": ingest.backoff_cap_seconds,
         "max_wait_seconds": ingest.max_wait_seconds,
+        "timeout_seconds": ingest.timeout_seconds,
     }
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     resources: dict[str, dg.ConfigurableResource] = {
-        "warehouse": WarehouseResource(path=str(settings.warehouse.path)),
+        "warehouse": WarehouseResource(
+            path=str(settings.warehouse.path),
+            lock_timeout_seconds=settings.warehouse.lock_timeout_seconds,
+        ),
     }
     for source in settings.sources:
         ca_bundle = str(source.ca_bundle) if source.ca_bundle else None

@@ -13,7 +13,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pipelines.settings import DEFAULT_WAIT_PATTERNS, WEEKDAYS, GitHubSource, Settings
+from pipelines.lib.initiative_values import load_initiative_values, values_table
+from pipelines.settings import (
+    DEFAULT_WAIT_PATTERNS,
+    WEEKDAYS,
+    GitHubSource,
+    JiraSource,
+    Settings,
+)
 
 
 def config_tables(settings: Settings, *, as_of: datetime, run_id: str) -> dict[str, pa.Table]:
@@ -44,6 +51,16 @@ def config_tables(settings: Settings, *, as_of: datetime, run_id: str) -> dict[s
                 for repo in s.repos
             ],
             {"source": pa.string(), "repo": pa.string()},
+        ),
+        # linked-key detection in PR text: the Jira projects each source is configured with
+        "cfg_jira_projects": _table(
+            [
+                {"source": s.name, "project_key": key}
+                for s in settings.sources
+                if isinstance(s, JiraSource)
+                for key in s.projects
+            ],
+            {"source": pa.string(), "project_key": pa.string()},
         ),
         "cfg_teams": _table(
             teams, {"team": pa.string(), "tracker": pa.string(), "project_or_repo": pa.string()}
@@ -83,6 +100,23 @@ def config_tables(settings: Settings, *, as_of: datetime, run_id: str) -> dict[s
             [{"team": t, "cost_per_day": c} for t, c in settings.costs.teams.items()]
             + [{"team": None, "cost_per_day": settings.costs.default_cost_per_day}],
             {"team": pa.string(), "cost_per_day": pa.float64()},
+        ),
+        # initiative discovery rules and the business's value file (docs/initiatives.md)
+        "cfg_initiative_issue_types": _table(
+            [{"issue_type": t} for t in settings.initiatives.jira_issue_types],
+            {"issue_type": pa.string()},
+        ),
+        "cfg_initiative_rules": _table(
+            [
+                {
+                    "github_milestones": settings.initiatives.github_milestones,
+                    "github_label_prefix": settings.initiatives.github_label_prefix,
+                }
+            ],
+            {"github_milestones": pa.bool_(), "github_label_prefix": pa.string()},
+        ),
+        "cfg_initiative_values": values_table(
+            load_initiative_values(settings.initiatives.values_file)
         ),
     }
 

@@ -32,10 +32,32 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable("github__commits", "github", "Pull request commits; immutable."),
     RawTable("github__milestones", "github", "Milestones (state=all), one row per version."),
     RawTable(
+        "github__timeline",
+        "github",
+        "Issue timeline items (cross-referenced, commented, ...); fetched for changed issues.",
+    ),
+    RawTable(
+        "github__sub_issues",
+        "github",
+        "Sub-issues of a parent issue; one snapshot per fetch (version = run id).",
+    ),
+    RawTable("github__labels", "github", "Repository labels, one row per version."),
+    RawTable(
+        "github__etags",
+        "github",
+        "HTTP validators per URL (ETag, next link), committed with the data they validate.",
+    ),
+    RawTable(
         "jira__issues", "jira", "Jira issues as searched (embedded changelog may be truncated)."
     ),
     RawTable("jira__changelogs", "jira", "Jira changelog histories, complete; immutable."),
     RawTable("jira__statuses", "jira", "Jira status definitions with their category."),
+    RawTable("jira__statuscategories", "jira", "Jira status categories (/statuscategory), by id."),
+    RawTable(
+        "jira__reconciliations",
+        "jira",
+        "Reconciliation verdicts: issues found deleted or moved away (and found again).",
+    ),
     RawTable("jira__fields", "jira", "Jira field definitions (custom field ids differ per site)."),
     RawTable("jira__myself", "jira", "The API user's profile (its time zone governs JQL dates)."),
 )

@@ -10,10 +10,11 @@ from there; the insert ignores versions already stored, so refetching never dupl
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,28 +37,81 @@ class RawRecord(NamedTuple):
     payload: Any
 
 
+class WarehouseError(RuntimeError):
+    """The warehouse file cannot be used; the message names the file and what to do."""
+
+
+class WarehouseLockedError(WarehouseError):
+    """Another process held the write lock for longer than the run was willing to wait."""
+
+
+class WarehouseCorruptError(WarehouseError):
+    """The file exists but is not a readable DuckDB database; it is left untouched."""
+
+
+DEFAULT_LOCK_TIMEOUT_SECONDS = 30.0
+
+
 def connect(
-    path: Path | str, *, read_only: bool = False, timeout_seconds: float = 30.0
+    path: Path | str,
+    *,
+    read_only: bool = False,
+    timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse in UTC, waiting a while if another process holds the write lock."""
+    """Open the warehouse in UTC, waiting a while if another process holds the write lock.
+
+    DuckDB has one writer per file. Another writer (a second run, an analyst's CLI session on
+    the working file) makes this wait up to `timeout_seconds`, then fail with a message naming
+    the holder's PID; nothing is written meanwhile, so nothing can be half-written. A file that
+    is not a DuckDB database is never replaced here: the raw layer in it may hold history the
+    trackers no longer have, so an operator decides what to do with it.
+    """
     if not read_only and str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout_seconds
+    started = time.monotonic()
     while True:
         try:
             conn = duckdb.connect(str(path), read_only=read_only)
             break
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+            message = " ".join(str(exc).split())
+            if "lock" in message.lower():
+                waited = time.monotonic() - started
+                if waited < timeout_seconds:
+                    time.sleep(min(0.5, max(0.05, timeout_seconds - waited)))
+                    continue
+                holder = re.search(r"PID (\d+)", message)
+                raise WarehouseLockedError(
+                    f"warehouse {path} is locked by another writer"
+                    f"{f' (PID {holder.group(1)})' if holder else ''}; waited {waited:.0f}s. "
+                    "Another run or a tool has it open for writing: retry when it is closed"
+                ) from None
+            raise _corrupt_or_raise(path, exc) from None
+        except (duckdb.SerializationException, duckdb.InternalException) as exc:
+            raise _corrupt_or_raise(path, exc) from None
     conn.execute("set timezone = 'UTC'")
     return conn
 
 
+def _corrupt_or_raise(path: Path | str, exc: duckdb.Error) -> Exception:
+    message = " ".join(str(exc).split())
+    lowered = message.lower()
+    if any(
+        marker in lowered
+        for marker in ("not a valid duckdb", "corrupt", "checksum", "magic", "deserializ")
+    ):
+        return WarehouseCorruptError(
+            f"warehouse {path} is not a readable DuckDB database ({message[:200]}); it was left "
+            "as it is: move it aside and the next run rebuilds it from the trackers"
+        )
+    return exc
+
+
 @contextmanager
-def open_warehouse(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
-    conn = connect(path)
+def open_warehouse(
+    path: Path | str, *, lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    conn = connect(path, timeout_seconds=lock_timeout_seconds)
     try:
         bootstrap(conn)
         yield conn
@@ -188,7 +242,11 @@ class RawBatch:
                 )
             self.conn.execute("commit")
         except BaseException:
-            self.conn.execute("rollback")
+            # A failed write (disk full) can invalidate the connection, so the rollback may
+            # fail too; the original error is the one worth reporting. Either way nothing of
+            # this batch, cursors included, is committed.
+            with suppress(duckdb.Error):
+                self.conn.execute("rollback")
             raise
         finally:
             for table in self._files:
