@@ -11,9 +11,9 @@ import dagster as dg
 
 from pipelines.defs.ingest import build_ingest_assets
 from pipelines.defs.initiatives import (
+    PYTHON_BUILT_MARTS,
     build_initiative_assets,
     build_initiative_checks,
-    with_initiative_marts,
 )
 from pipelines.defs.publish import build_publish_assets
 from pipelines.defs.quality import build_quality_checks
@@ -32,7 +32,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             build_run_context_asset(settings),
             *build_transform_assets(settings),
             *build_initiative_assets(settings),
-            *with_initiative_marts(build_publish_assets(settings)),
+            *build_publish_assets(settings, extra_marts=PYTHON_BUILT_MARTS),
         ],
         asset_checks=[*build_quality_checks(settings), *build_initiative_checks(settings)],
         jobs=jobs,

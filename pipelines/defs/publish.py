@@ -17,9 +17,15 @@ PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["publish", "warehouse"])
 REPORT_KEY = dg.AssetKey(["publish", "report"])
 
 
-def build_publish_assets(settings: Settings) -> list[dg.AssetsDefinition]:
+def build_publish_assets(
+    settings: Settings, extra_marts: tuple[dg.AssetKey, ...] = ()
+) -> list[dg.AssetsDefinition]:
+    """`extra_marts` are marts built in Python rather than SQL; publish waits for them too."""
     marts = sorted(
-        (dg.AssetKey([s.layer, s.name]) for s in discover_models() if s.layer == "marts"),
+        {
+            *(dg.AssetKey([s.layer, s.name]) for s in discover_models() if s.layer == "marts"),
+            *extra_marts,
+        },
         key=lambda k: k.to_user_string(),
     )
 
